@@ -1,0 +1,152 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import { DEFAULT_CONFIG, DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
+import { RULES } from '../rules/index.js';
+import { formatMessage, type Rule, type RuleReport } from '../rules/define-rule.js';
+import { GoFile } from './go-file.js';
+import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go-version.js';
+import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
+import { PackageIndex } from './package-index.js';
+import { parseGo } from './parser.js';
+import { Scope } from './scope.js';
+import { isGenerated, isSuppressed, readSuppressions } from './suppress.js';
+
+/** Options of {@link analyze}. */
+export interface AnalyzeOptions {
+  readonly config?: Config;
+  /** go.mod files (repository-relative paths) used to find each file's Go version. */
+  readonly goMods?: readonly SourceFile[];
+  /** Overrides config.go_version and go.mod. */
+  readonly goVersion?: GoVersion;
+  /** The rules to run (default: all). */
+  readonly rules?: readonly Rule[];
+  /** Files larger than this many characters are skipped (default 3 MiB). */
+  readonly maxFileChars?: number;
+  /** Parse time budget per file in milliseconds (default 5000); a file over it is skipped. */
+  readonly parseBudgetMs?: number;
+}
+
+const DEFAULT_MAX_FILE_CHARS = 3 * 1024 * 1024;
+const ALWAYS_REQUESTED = ['comment'];
+
+/**
+ * analyze runs the rules over a set of Go files. Files are grouped into packages by directory and
+ * package clause, so package-wide questions see every file given. It never throws: a file that
+ * cannot be analysed is listed in `problems`, and everything else is still analysed.
+ */
+export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const rules = options.rules ?? RULES;
+  const nodeTypes = [...new Set([...ALWAYS_REQUESTED, ...rules.flatMap((r) => r.nodeTypes)])];
+  const excluded = picomatch([...DEFAULT_EXCLUDES, ...config.exclude], { dot: true });
+  const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
+  const override = options.goVersion ?? parseGoVersion(config.go_version);
+  const problems: FileProblem[] = [];
+  const parsed: GoFile[] = [];
+
+  for (const source of files) {
+    const reason = skipReason(source, excluded, options.maxFileChars ?? DEFAULT_MAX_FILE_CHARS);
+    if (reason) {
+      if (reason !== 'excluded') problems.push({ path: source.path, reason, kind: 'skipped' });
+      continue;
+    }
+    const tree = parseGo(source.content, (options.parseBudgetMs ?? 5000) * 1000);
+    if (!tree) {
+      problems.push({ path: source.path, reason: 'parsing took longer than the per-file budget', kind: 'skipped' });
+      continue;
+    }
+    const file = new GoFile(source.path, source.content, tree, nodeTypes);
+    if (file.errors.length > 0) {
+      const first = file.position(file.errors[0]?.[0] ?? 0).line;
+      problems.push({ path: source.path, reason: `syntax error near line ${first}; analysed where the syntax was sound`, kind: 'partial' });
+    }
+    parsed.push(file);
+  }
+
+  const findings: Finding[] = [];
+  for (const group of groupByPackage(parsed)) {
+    const pkg = new PackageIndex(group);
+    for (const file of group) {
+      const modPath = nearestGoMod(file.path, goMods.keys());
+      const goVersion = override ?? (modPath ? goModVersion(goMods.get(modPath) ?? '') : undefined);
+      findings.push(...runRules(file, pkg, goVersion, rules, config, problems));
+    }
+  }
+  findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return { findings, problems, filesAnalysed: parsed.length };
+}
+
+function skipReason(source: SourceFile, excluded: (path: string) => boolean, maxChars: number): string | undefined {
+  if (excluded(source.path)) return 'excluded';
+  if (source.content.includes('\0')) return 'binary file';
+  if (source.content.length > maxChars) return `larger than ${Math.round(maxChars / 1024 / 1024)} MiB`;
+  if (isGenerated(source.content)) return 'generated file';
+  return undefined;
+}
+
+function groupByPackage(files: readonly GoFile[]): GoFile[][] {
+  const groups = new Map<string, GoFile[]>();
+  for (const file of files) {
+    const key = `${posix.dirname(file.path)}\0${file.packageName}`;
+    const list = groups.get(key) ?? [];
+    list.push(file);
+    groups.set(key, list);
+  }
+  return [...groups.values()];
+}
+
+/** The severity a rule has for a file, or `off`. */
+export function effectiveSeverity(rule: Rule, config: Config, goVersion: GoVersion | undefined): Severity | 'off' {
+  return config.rules[rule.id] ?? rule.meta.severityFor?.(goVersion) ?? rule.meta.severity;
+}
+
+function runRules(
+  file: GoFile,
+  pkg: PackageIndex,
+  goVersion: GoVersion | undefined,
+  rules: readonly Rule[],
+  config: Config,
+  problems: FileProblem[],
+): Finding[] {
+  const scope = new Scope(file, pkg);
+  const suppressions = readSuppressions(file);
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const severity = effectiveSeverity(rule, config, goVersion);
+    if (severity === 'off') continue;
+    if (rule.requiresImports && !rule.requiresImports.some((p) => file.importName(p) !== undefined)) continue;
+    const report = (r: RuleReport): void => {
+      if (file.inError(r.node)) return;
+      const line = file.line(r.node);
+      if (isSuppressed(suppressions, rule.id, line)) return;
+      const template = rule.meta.messages[r.messageId];
+      if (template === undefined) throw new Error(`rule ${rule.id} has no message "${r.messageId}"`);
+      const start = file.position(r.node.startIndex);
+      const endOfLine = file.lineText(line).length + 1;
+      const end = r.node.endPosition.row + 1 === line ? file.position(r.node.endIndex).column : endOfLine;
+      findings.push({
+        rule: rule.id,
+        severity,
+        path: file.path,
+        line,
+        column: start.column,
+        endLine: line,
+        endColumn: end,
+        message: formatMessage(template, r.data),
+        anchorText: file.lineText(line).trim(),
+        fix: r.fix ?? null,
+        ...(r.hint !== undefined ? { hint: r.hint } : r.fix ? {} : { hint: rule.meta.hint }),
+      });
+    };
+    try {
+      rule.check({ file, pkg, scope, goVersion, report });
+    } catch (error) {
+      problems.push({
+        path: file.path,
+        reason: `rule ${rule.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        kind: 'partial',
+      });
+    }
+  }
+  return findings;
+}

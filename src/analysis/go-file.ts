@@ -1,0 +1,141 @@
+import { errorRanges, type SyntaxNode, type Tree } from './parser.js';
+
+/** A position as 1-based line and 1-based column (UTF-16 code units). */
+export interface LineColumn {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * GoFile is one parsed Go file with everything rules share: the tree, the nodes of the types any
+ * rule asked for (gathered in one native pass), imports, and position helpers.
+ */
+export class GoFile {
+  readonly path: string;
+  readonly source: string;
+  readonly tree: Tree;
+  readonly root: SyntaxNode;
+  readonly packageName: string;
+  /** Import path by the name it is referred to in this file (`_` and `.` imports are left out). */
+  readonly imports: ReadonlyMap<string, string>;
+  /** String index ranges covered by ERROR/MISSING nodes. */
+  readonly errors: ReadonlyArray<[number, number]>;
+  private readonly lineStarts: number[];
+  private readonly byType = new Map<string, SyntaxNode[]>();
+
+  constructor(path: string, source: string, tree: Tree, nodeTypes: readonly string[]) {
+    this.path = path;
+    this.source = source;
+    this.tree = tree;
+    this.root = tree.rootNode;
+    this.lineStarts = computeLineStarts(source);
+    this.errors = errorRanges(this.root);
+    for (const type of nodeTypes) this.byType.set(type, []);
+    if (nodeTypes.length > 0) {
+      for (const node of this.root.descendantsOfType(nodeTypes as string[])) this.byType.get(node.type)?.push(node);
+    }
+    this.packageName = readPackageName(this.root);
+    this.imports = readImports(this.root);
+  }
+
+  /** All nodes of a type that was requested when the file was built, in source order. */
+  nodes(type: string): readonly SyntaxNode[] {
+    const list = this.byType.get(type);
+    if (!list) throw new Error(`node type "${type}" was not requested by any rule; add it to the rule's nodeTypes`);
+    return list;
+  }
+
+  /** The local name under which an import path is visible, if imported. */
+  importName(importPath: string): string | undefined {
+    for (const [name, path] of this.imports) if (path === importPath) return name;
+    return undefined;
+  }
+
+  /** Whether `node` is a selector `pkg.name` where pkg is the import of `importPath`. */
+  isQualified(node: SyntaxNode | null | undefined, importPath: string, names: readonly string[] | string): boolean {
+    if (!node || node.type !== 'selector_expression') return false;
+    const operand = node.childForFieldName('operand');
+    const field = node.childForFieldName('field');
+    if (!operand || !field || operand.type !== 'identifier') return false;
+    if (this.imports.get(operand.text) !== importPath) return false;
+    return typeof names === 'string' ? field.text === names : names.includes(field.text);
+  }
+
+  /** 1-based line and column of a string index. */
+  position(index: number): LineColumn {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.lineStarts[mid] ?? 0) <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: index - (this.lineStarts[lo] ?? 0) + 1 };
+  }
+
+  /** 1-based line of a node's start. */
+  line(node: SyntaxNode): number {
+    return node.startPosition.row + 1;
+  }
+
+  /** The text of a 1-based line, without its line break. */
+  lineText(line: number): string {
+    const start = this.lineStarts[line - 1];
+    if (start === undefined) return '';
+    const next = this.lineStarts[line];
+    const end = next === undefined ? this.source.length : next - 1;
+    return this.source.slice(start, end).replace(/\r$/, '');
+  }
+
+  /** The leading whitespace of a 1-based line. */
+  indentOf(line: number): string {
+    return /^[\t ]*/.exec(this.lineText(line))?.[0] ?? '';
+  }
+
+  /** Number of lines in the file. */
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  /** Whether a node overlaps a region tree-sitter could not parse. */
+  inError(node: SyntaxNode): boolean {
+    return this.errors.some(([start, end]) => node.startIndex < end && start < node.endIndex);
+  }
+}
+
+function computeLineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function readPackageName(root: SyntaxNode): string {
+  for (const child of root.namedChildren) {
+    if (child.type === 'package_clause') return child.namedChildren[0]?.text ?? '';
+  }
+  return '';
+}
+
+function readImports(root: SyntaxNode): Map<string, string> {
+  const imports = new Map<string, string>();
+  for (const decl of root.namedChildren) {
+    if (decl.type !== 'import_declaration') continue;
+    for (const spec of decl.descendantsOfType('import_spec')) {
+      const pathNode = spec.childForFieldName('path');
+      if (!pathNode) continue;
+      const path = pathNode.text.replace(/^["`]|["`]$/g, '');
+      const alias = spec.childForFieldName('name')?.text;
+      if (alias === '_' || alias === '.') continue;
+      imports.set(alias ?? defaultImportName(path), path);
+    }
+  }
+  return imports;
+}
+
+/** The package name Go gives an import path by default: its last element, without a major-version suffix. */
+export function defaultImportName(importPath: string): string {
+  const parts = importPath.split('/');
+  let last = parts[parts.length - 1] ?? importPath;
+  if (/^v\d+$/.test(last) && parts.length > 1) last = parts[parts.length - 2] ?? last;
+  return last.replace(/^go-/, '').replace(/[.-].*$/, '');
+}

@@ -1,0 +1,72 @@
+/**
+ * The data that flows between the pipeline stages: source files in, findings out.
+ * Nothing here knows about GitHub, the diff or the configuration file.
+ */
+
+/** Severity of a finding, highest first: `error` > `warning` > `notice`. */
+export type Severity = 'error' | 'warning' | 'notice';
+
+/** All severities, most severe first. */
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'notice'];
+
+/** Rank of a severity for sorting and thresholds: larger is more severe. */
+export function severityRank(severity: Severity): number {
+  return severity === 'error' ? 3 : severity === 'warning' ? 2 : 1;
+}
+
+/** A text file handed to the analyzer: a path relative to the repository root (POSIX separators) and its text. */
+export interface SourceFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * One text edit. Lines and columns are 1-based; columns count UTF-16 code units (JavaScript string
+ * indices), the end is exclusive. An insertion has start equal to end.
+ */
+export interface TextEdit {
+  readonly startLine: number;
+  readonly startColumn: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly newText: string;
+}
+
+/** A mechanical fix: edits over one file, with a verb phrase saying what it does ("Buffer the channel"). */
+export interface Fix {
+  readonly message: string;
+  readonly edits: readonly TextEdit[];
+}
+
+/** A reported leak. `line`..`endLine` is the anchor range; `line` is the anchor line from RULES.md. */
+export interface Finding {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly message: string;
+  /** Text of the anchor line with surrounding whitespace removed: stable across line moves, used for fingerprints. */
+  readonly anchorText: string;
+  readonly fix: Fix | null;
+  /** Advice shown when there is no mechanical fix, or a note about the fix. */
+  readonly hint?: string;
+}
+
+/** Why a file was not analysed, or was analysed only in part. */
+export interface FileProblem {
+  readonly path: string;
+  readonly reason: string;
+  /** `skipped`: nothing analysed; `partial`: analysed where the syntax tree was sound. */
+  readonly kind: 'skipped' | 'partial';
+}
+
+/** What the analyzer returns for a set of files. */
+export interface AnalysisResult {
+  readonly findings: Finding[];
+  readonly problems: FileProblem[];
+  /** Number of Go files analysed (fully or partially). */
+  readonly filesAnalysed: number;
+}

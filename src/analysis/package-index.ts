@@ -1,0 +1,283 @@
+import type { GoFile } from './go-file.js';
+import type { SyntaxNode } from './parser.js';
+import { isNumericName, typeFromNode, resultTypes, type GoType, type Tri } from './types.js';
+
+/** A package-level `var` (one name of a var spec). */
+export interface PackageVar {
+  readonly name: string;
+  readonly file: GoFile;
+  readonly nameNode: SyntaxNode;
+  readonly typeNode: SyntaxNode | null;
+  /** The initializer expression for this name, if any. */
+  readonly valueNode: SyntaxNode | null;
+}
+
+/** A package-level type declaration. */
+export interface PackageType {
+  readonly name: string;
+  readonly file: GoFile;
+  readonly spec: SyntaxNode;
+  readonly typeNode: SyntaxNode | null;
+  /** `type A = B` */
+  readonly alias: boolean;
+}
+
+/** A package-level function or a method. */
+export interface PackageFunc {
+  readonly name: string;
+  readonly file: GoFile;
+  readonly node: SyntaxNode;
+  /** For methods: the receiver's base type name. */
+  readonly receiverType?: string;
+  readonly pointerReceiver: boolean;
+}
+
+/** A mention of a package-level variable somewhere in the package. */
+export interface GlobalRef {
+  readonly file: GoFile;
+  readonly node: SyntaxNode;
+}
+
+/**
+ * PackageIndex holds the package-level declarations of one Go package (all of its files) and
+ * answers type questions from syntax: "does this type hold pointers", "is this a small scalar struct".
+ */
+export class PackageIndex {
+  readonly files: readonly GoFile[];
+  readonly name: string;
+  readonly vars = new Map<string, PackageVar>();
+  readonly consts = new Set<string>();
+  readonly types = new Map<string, PackageType>();
+  readonly funcs = new Map<string, PackageFunc>();
+  /** Methods by receiver base type name. */
+  readonly methods = new Map<string, PackageFunc[]>();
+  private refsCache: Map<string, GlobalRef[]> | undefined;
+
+  constructor(files: readonly GoFile[]) {
+    this.files = files;
+    this.name = files[0]?.packageName ?? '';
+    for (const file of files) this.collect(file);
+  }
+
+  private collect(file: GoFile): void {
+    for (const decl of file.root.namedChildren) {
+      switch (decl.type) {
+        case 'var_declaration':
+          for (const spec of specsOf(decl, 'var_spec')) this.addVarSpec(file, spec);
+          break;
+        case 'const_declaration':
+          for (const spec of specsOf(decl, 'const_spec')) for (const n of spec.childrenForFieldName('name')) this.consts.add(n.text);
+          break;
+        case 'type_declaration':
+          for (const spec of decl.namedChildren) {
+            if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
+            const name = spec.childForFieldName('name')?.text;
+            if (name)
+              this.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
+          }
+          break;
+        case 'function_declaration': {
+          const name = decl.childForFieldName('name')?.text;
+          if (name && name !== 'init') this.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
+          break;
+        }
+        case 'method_declaration': {
+          const name = decl.childForFieldName('name')?.text;
+          const receiver = receiverOf(decl);
+          if (!name || !receiver) break;
+          const method: PackageFunc = { name, file, node: decl, receiverType: receiver.typeName, pointerReceiver: receiver.pointer };
+          const list = this.methods.get(receiver.typeName) ?? [];
+          list.push(method);
+          this.methods.set(receiver.typeName, list);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private addVarSpec(file: GoFile, spec: SyntaxNode): void {
+    const names = spec.childrenForFieldName('name');
+    const typeNode = spec.childForFieldName('type');
+    const values = spec.childForFieldName('value')?.namedChildren ?? [];
+    names.forEach((nameNode, i) => {
+      if (nameNode.text === '_') return;
+      const valueNode = values.length === names.length ? (values[i] ?? null) : null;
+      this.vars.set(nameNode.text, { name: nameNode.text, file, nameNode, typeNode, valueNode });
+    });
+  }
+
+  /** The method declared on a type (either receiver kind). */
+  method(typeName: string, methodName: string): PackageFunc | undefined {
+    return this.methods.get(typeName)?.find((m) => m.name === methodName);
+  }
+
+  /**
+   * Every identifier in the package that names a package-level variable and is not shadowed by a
+   * local declaration. Computed once per package on first use.
+   */
+  globalRefs(name: string, isShadowed: (ident: SyntaxNode) => boolean): readonly GlobalRef[] {
+    if (!this.refsCache) {
+      this.refsCache = new Map();
+      for (const file of this.files) {
+        for (const ident of file.root.descendantsOfType('identifier')) {
+          if (!this.vars.has(ident.text)) continue;
+          const list = this.refsCache.get(ident.text) ?? [];
+          list.push({ file, node: ident });
+          this.refsCache.set(ident.text, list);
+        }
+      }
+    }
+    return (this.refsCache.get(name) ?? []).filter((ref) => ref.node.id !== this.vars.get(name)?.nameNode.id && !isShadowed(ref.node));
+  }
+
+  /** Follows named types declared in this package to their underlying type (cycle-safe). */
+  underlying(type: GoType, seen: Set<string> = new Set()): GoType {
+    if (type.kind !== 'named') return type;
+    const decl = this.types.get(type.name);
+    if (!decl || seen.has(type.name)) return { kind: 'unknown' };
+    seen.add(type.name);
+    return this.underlying(typeFromNode(decl.typeNode), seen);
+  }
+
+  /**
+   * Whether values of the type contain pointers the GC must follow. Strings count as pointer-free
+   * here: a leak through string bytes is not what these rules look for.
+   */
+  holdsPointers(type: GoType, seen: Set<string> = new Set()): Tri {
+    switch (type.kind) {
+      case 'basic':
+        return 'no';
+      case 'pointer':
+      case 'slice':
+      case 'map':
+      case 'chan':
+      case 'func':
+      case 'interface':
+        return 'yes';
+      case 'array':
+        return this.holdsPointers(type.elem, seen);
+      case 'struct': {
+        let answer: Tri = 'no';
+        for (const field of type.fields) {
+          const fieldAnswer = this.holdsPointers(field.type, seen);
+          if (fieldAnswer === 'yes') return 'yes';
+          if (fieldAnswer === 'unknown') answer = 'unknown';
+        }
+        return answer;
+      }
+      case 'named': {
+        if (seen.has(type.name)) return 'no';
+        if (type.node && this.isTypeParameter(type.node, type.name)) return 'unknown';
+        seen.add(type.name);
+        const decl = this.types.get(type.name);
+        if (!decl) return 'unknown';
+        return this.holdsPointers(typeFromNode(decl.typeNode), seen);
+      }
+      case 'qualified':
+        return knownQualifiedPointers(type.pkg, type.name);
+      case 'unknown':
+        return 'unknown';
+    }
+  }
+
+  /** Whether a name used as a type inside a generic declaration is one of its type parameters. */
+  private isTypeParameter(node: SyntaxNode, name: string): boolean {
+    for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
+      const params = n.childForFieldName('type_parameters');
+      if (params && params.descendantsOfType('identifier').some((i) => i.text === name)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a type name is a struct declared in this package with at most `maxFields` fields, all
+   * fixed-size scalars (numbers, bool, small arrays of them), and no sync types inside.
+   */
+  isSmallScalarStruct(typeName: string, maxFields = 4): boolean {
+    const decl = this.types.get(typeName);
+    if (!decl || decl.alias || decl.typeNode?.type !== 'struct_type') return false;
+    if (decl.spec.childForFieldName('type_parameters')) return false;
+    const type = typeFromNode(decl.typeNode);
+    if (type.kind !== 'struct' || type.fields.length === 0 || type.fields.length > maxFields) return false;
+    return type.fields.every((f) => this.isFixedScalar(f.type));
+  }
+
+  private isFixedScalar(type: GoType, depth = 0): boolean {
+    if (depth > 4) return false;
+    if (type.kind === 'basic') return type.name !== 'string' && (type.name === 'bool' || isNumericName(type.name));
+    if (type.kind === 'array') return type.length !== undefined && type.length <= 16 && this.isFixedScalar(type.elem, depth + 1);
+    if (type.kind === 'named') {
+      const decl = this.types.get(type.name);
+      return !!decl && this.isFixedScalar(typeFromNode(decl.typeNode), depth + 1);
+    }
+    return false;
+  }
+
+  /** The single result type of a package-level function, when it has exactly one. */
+  funcResult(name: string): GoType | undefined {
+    const fn = this.funcs.get(name);
+    if (!fn) return undefined;
+    const results = resultTypes(fn.node.childForFieldName('result'));
+    return results.length === 1 ? results[0] : undefined;
+  }
+}
+
+/** Pointer content of well-known standard-library types; anything else from another package is unknown. */
+function knownQualifiedPointers(pkg: string, name: string): Tri {
+  const key = `${pkg}.${name}`;
+  if (
+    [
+      'sync.Mutex',
+      'sync.RWMutex',
+      'time.Duration',
+      'sync.WaitGroup',
+      'atomic.Int64',
+      'atomic.Int32',
+      'atomic.Bool',
+      'atomic.Uint64',
+      'atomic.Uint32',
+    ].includes(key)
+  )
+    return 'no';
+  if (
+    [
+      'time.Time',
+      'http.Request',
+      'http.Client',
+      'bytes.Buffer',
+      'strings.Builder',
+      'sync.Map',
+      'sync.Pool',
+      'atomic.Value',
+      'atomic.Pointer',
+    ].includes(key)
+  )
+    return 'yes';
+  return 'unknown';
+}
+
+function specsOf(decl: SyntaxNode, specType: string): SyntaxNode[] {
+  const specs: SyntaxNode[] = [];
+  for (const child of decl.namedChildren) {
+    if (child.type === specType) specs.push(child);
+    else if (child.type.endsWith('_spec_list')) for (const s of child.namedChildren) if (s.type === specType) specs.push(s);
+  }
+  return specs;
+}
+
+/** The receiver of a method declaration: its base type name and whether it is a pointer. */
+export function receiverOf(method: SyntaxNode): { name: string | undefined; typeName: string; pointer: boolean } | undefined {
+  const param = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  let typeNode = param?.childForFieldName('type') ?? null;
+  if (!param || !typeNode) return undefined;
+  let pointer = false;
+  if (typeNode.type === 'pointer_type') {
+    pointer = true;
+    typeNode = typeNode.namedChildren[0] ?? null;
+  }
+  if (typeNode?.type === 'generic_type') typeNode = typeNode.childForFieldName('type');
+  if (!typeNode) return undefined;
+  return { name: param.childForFieldName('name')?.text, typeName: typeNode.text, pointer };
+}

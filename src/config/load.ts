@@ -1,0 +1,83 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config, type RuleLevel } from './schema.js';
+
+/** The outcome of reading a configuration: what to use, and what was wrong with what was given. */
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Human-readable problems; non-empty means some or all of the file was ignored. */
+  readonly errors: string[];
+}
+
+const ajv = new Ajv({ allErrors: true });
+const validateConfig = ajv.compile(CONFIG_SCHEMA);
+
+/**
+ * parseConfigText reads `.github/leakhound.yml` text. It never throws: a broken file yields the
+ * defaults plus an error message; an unknown rule id or a bad key drops only that entry.
+ */
+export function parseConfigText(text: string | undefined, knownRuleIds: readonly string[]): LoadedConfig {
+  if (text === undefined || text.trim() === '') return { config: DEFAULT_CONFIG, errors: [] };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    return { config: DEFAULT_CONFIG, errors: [`the configuration is not valid YAML (${firstLine(error)}); using the defaults`] };
+  }
+  return normalizeConfig(raw, knownRuleIds);
+}
+
+/**
+ * normalizeConfig validates an already-parsed configuration object (Probot's `context.config`
+ * returns one) and merges it over the defaults, keeping every valid key.
+ */
+export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): LoadedConfig {
+  if (raw === null || raw === undefined) return { config: DEFAULT_CONFIG, errors: [] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { config: DEFAULT_CONFIG, errors: ['the configuration must be a YAML mapping; using the defaults'] };
+  }
+  const errors: string[] = [];
+  const input = { ...(raw as Record<string, unknown>) };
+  if (!validateConfig(input)) {
+    const badKeys = new Set<string>();
+    for (const error of validateConfig.errors ?? []) {
+      errors.push(describeSchemaError(error));
+      const key = topLevelKey(error);
+      if (key) badKeys.add(key);
+    }
+    for (const key of badKeys) delete input[key];
+  }
+  const rules: Record<string, RuleLevel> = {};
+  const ruleInput = (input.rules ?? {}) as Record<string, RuleLevel>;
+  for (const [id, level] of Object.entries(ruleInput)) {
+    if (knownRuleIds.includes(id)) rules[id] = level;
+    else errors.push(`rules: unknown rule id "${id}" ignored`);
+  }
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    ...(input as Partial<Config>),
+    rules,
+  };
+  return { config, errors };
+}
+
+function topLevelKey(error: ErrorObject): string | undefined {
+  if (error.keyword === 'additionalProperties' && error.instancePath === '') return undefined;
+  const match = /^\/([^/]+)/.exec(error.instancePath);
+  return match?.[1];
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  if (error.keyword === 'additionalProperties' && error.instancePath === '') {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    return `unknown key "${key}" ignored`;
+  }
+  const where = error.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+  const allowed = error.keyword === 'enum' ? ` (one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : '';
+  return `${where}: ${error.message ?? 'invalid'}${allowed}; ignored`;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}

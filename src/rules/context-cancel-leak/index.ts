@@ -1,0 +1,153 @@
+import type { SyntaxNode } from '../../analysis/parser.js';
+import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
+import type { GoFile } from '../../analysis/go-file.js';
+import type { Fix } from '../../analysis/model.js';
+import { insertLineAfter, replaceNode } from '../../fix/edits.js';
+import { defineRule } from '../define-rule.js';
+import { exitsWithout, insideFuncLiteral, loopsBetween, referencesTo, sameBinding, someInSameFunction, unparen } from '../shared/syntax.js';
+
+const CONSTRUCTORS = ['WithCancel', 'WithTimeout', 'WithDeadline', 'WithCancelCause', 'WithTimeoutCause', 'WithDeadlineCause'];
+
+export default defineRule({
+  id: 'context-cancel-leak',
+  meta: {
+    title: 'context cancel function is not called on every path',
+    family: 'goroutines',
+    severity: 'warning',
+    since: '0.1.0',
+    fix: 'suggestion',
+    messages: {
+      discarded:
+        'the cancel function of context.{{ctor}} is discarded; the context and its timer stay reachable from the parent until it is done',
+      neverCalled: '{{cancel}} is never called; the context and its timer stay reachable from the parent until it is done',
+      earlyReturn:
+        'the return at line {{line}} is reached before {{cancel}} is called; the context stays reachable from the parent until it is done',
+    },
+    hint: 'Call the cancel function on every path, usually with `defer cancel()` right after the context is made',
+    docs: {
+      description:
+        'context.WithCancel, WithTimeout, WithDeadline and their Cause variants register the new context with its parent and (for timeouts) start a timer. Until the cancel function is called, or the parent is done, the parent keeps the child, its values and everything its goroutines reference reachable. A cancel function that is discarded, never called, or skipped by an early return leaks all of that for as long as the parent lives, which for `context.Background()` is forever.',
+      bad: 'func query(parent context.Context, db *sql.DB) error {\n\tctx, _ := context.WithTimeout(parent, time.Second)\n\treturn db.PingContext(ctx)\n}',
+      good: 'func query(parent context.Context, db *sql.DB) error {\n\tctx, cancel := context.WithTimeout(parent, time.Second)\n\tdefer cancel()\n\treturn db.PingContext(ctx)\n}',
+      notReported: [
+        'A cancel function that is returned, stored in a field or a variable that outlives the function, or passed to another function: its new owner is responsible for calling it.',
+        'A cancel function referenced inside a function literal (`defer func() { cancel() }()`, a goroutine that calls it later): the rule cannot tell when the literal runs, so it assumes it does.',
+        'A call to cancel inside an `if` before the return counts as a call: the rule does not follow conditions, and prefers silence to a guess.',
+        "No suggestion inside loops: `defer cancel()` in a loop body would keep every iteration's context until the function returns; call cancel at the end of the iteration instead.",
+      ],
+    },
+  },
+  nodeTypes: ['call_expression'],
+  requiresImports: ['context'],
+  check({ file, scope, report }) {
+    for (const call of file.nodes('call_expression')) {
+      const fn = call.childForFieldName('function');
+      if (!file.isQualified(fn, 'context', CONSTRUCTORS)) continue;
+      const ctor = fn?.childForFieldName('field')?.text ?? '';
+      const target = cancelTarget(call);
+      if (!target) continue;
+      const { statement, cancelNode } = target;
+      const func = enclosingFunction(call);
+      if (!func) continue;
+      if (cancelNode.type === 'blank_identifier' || cancelNode.text === '_') {
+        report({ node: call, messageId: 'discarded', data: { ctor }, fix: makeFix(file, scope, statement, func, cancelNode, ctor, true) });
+        continue;
+      }
+      if (cancelNode.type !== 'identifier') continue;
+      const binding = scope.resolve(cancelNode.text, cancelNode);
+      if (!binding || binding.kind === 'package' || binding.kind === 'result' || binding.func?.id !== func.id) continue;
+      const body = func.childForFieldName('body');
+      if (!body) continue;
+      const refs = referencesTo(scope, body, binding).filter((r) => r.id !== cancelNode.id);
+      if (refs.some((r) => escapes(r, func))) continue;
+      const isCall = (node: SyntaxNode): boolean => node.type === 'call_expression' && isCancelCall(scope, node, binding);
+      const calls = refs.filter((r) => r.parent?.type === 'call_expression' && r.parent.childForFieldName('function')?.id === r.id);
+      if (calls.length === 0) {
+        report({
+          node: call,
+          messageId: 'neverCalled',
+          data: { cancel: binding.name },
+          fix: makeFix(file, scope, statement, func, cancelNode, ctor, false),
+        });
+        continue;
+      }
+      const exit = exitsWithout(func, statement.endIndex, (node) => someInSameFunction(node, isCall)).find((e) => e.kind === 'return');
+      if (!exit) continue;
+      report({
+        node: call,
+        messageId: 'earlyReturn',
+        data: { cancel: binding.name, line: String(file.line(exit.node)) },
+        fix: makeFix(file, scope, statement, func, cancelNode, ctor, false),
+      });
+    }
+  },
+});
+
+/** The statement that receives the cancel function, and the expression it is assigned to. */
+function cancelTarget(call: SyntaxNode): { statement: SyntaxNode; cancelNode: SyntaxNode } | undefined {
+  const list = call.parent;
+  const statement = list?.parent;
+  if (list?.type !== 'expression_list' || list.namedChildCount !== 1 || !statement) return undefined;
+  let left: SyntaxNode[] = [];
+  if (
+    (statement.type === 'short_var_declaration' || statement.type === 'assignment_statement') &&
+    statement.childForFieldName('right')?.id === list.id
+  ) {
+    left = statement.childForFieldName('left')?.namedChildren ?? [];
+  } else if (statement.type === 'var_spec') {
+    left = statement.childrenForFieldName('name');
+  }
+  const cancelNode = left[1];
+  if (left.length !== 2 || !cancelNode) return undefined;
+  return { statement, cancelNode };
+}
+
+/** A reference that hands the cancel function to code we cannot see. */
+function escapes(ref: SyntaxNode, func: SyntaxNode): boolean {
+  if (insideFuncLiteral(ref, func)) return true;
+  const parent = ref.parent;
+  if (!parent) return false;
+  if (parent.type === 'call_expression' && parent.childForFieldName('function')?.id === ref.id) return false;
+  if (parent.type === 'expression_list' && parent.parent?.type === 'assignment_statement') {
+    const assignment = parent.parent;
+    const left = assignment.childForFieldName('left')?.namedChildren ?? [];
+    if (assignment.childForFieldName('left')?.id === parent.id) return false;
+    // `_ = cancel` silences the compiler but does not call it.
+    if (left.length === 1 && left[0]?.text === '_') return false;
+  }
+  return true;
+}
+
+function isCancelCall(scope: Scope, call: SyntaxNode, binding: Binding): boolean {
+  const fn = unparen(call.childForFieldName('function'));
+  return fn?.type === 'identifier' && fn.text === binding.name && sameBinding(scope.resolveIdent(fn), binding);
+}
+
+/**
+ * The suggestion: name a discarded cancel function `cancel`, and `defer` it on the next line.
+ * None when the statement is not on its own line in a block, sits in a loop, or `cancel` is taken.
+ */
+function makeFix(
+  file: GoFile,
+  scope: Scope,
+  statement: SyntaxNode,
+  func: SyntaxNode,
+  cancelNode: SyntaxNode,
+  ctor: string,
+  discarded: boolean,
+): Fix | null {
+  if (statement.parent?.type !== 'statement_list' || loopsBetween(statement, func).length > 0) return null;
+  if (statement.type !== 'short_var_declaration' && statement.type !== 'assignment_statement') return null;
+  const name = discarded ? 'cancel' : cancelNode.text;
+  if (discarded && (statement.type !== 'short_var_declaration' || scope.resolve(name, statement) !== undefined)) return null;
+  const lastLine = statement.endPosition.row + 1;
+  const rest = file
+    .lineText(lastLine)
+    .slice(statement.endPosition.column)
+    .replace(/^\s*\/\/.*$/, '');
+  if (/\S/.test(rest)) return null;
+  const argument = ctor === 'WithCancelCause' ? 'nil' : '';
+  const edits = [insertLineAfter(file, lastLine, `defer ${name}(${argument})`, file.line(statement))];
+  if (discarded) edits.unshift(replaceNode(file, cancelNode, name));
+  return { message: discarded ? 'Name the cancel function and defer it' : `Defer ${name}()`, edits };
+}

@@ -1,0 +1,97 @@
+import type { GoFile } from '../analysis/go-file.js';
+import type { GoVersion } from '../analysis/go-version.js';
+import type { Fix, Severity } from '../analysis/model.js';
+import type { PackageIndex } from '../analysis/package-index.js';
+import type { SyntaxNode } from '../analysis/parser.js';
+import type { Scope } from '../analysis/scope.js';
+
+/** The four rule families of RULES.md. */
+export type RuleFamily = 'globals' | 'goroutines' | 'residue' | 'pointer overuse';
+
+/** Documentation a rule carries; docs/rules/<id>.md is generated from it. */
+export interface RuleDocs {
+  /** One paragraph: what the rule reports and why that keeps memory reachable. */
+  readonly description: string;
+  /** A Go snippet the rule reports. */
+  readonly bad: string;
+  /** The same snippet fixed. */
+  readonly good: string;
+  /** Shapes the rule deliberately does not report, each with the reason. */
+  readonly notReported: readonly string[];
+  /** How the default severity depends on the Go version, when it does. */
+  readonly versions?: string;
+}
+
+/** Everything about a rule except its logic. */
+export interface RuleMeta {
+  /** Lowercase, at most 60 characters. */
+  readonly title: string;
+  readonly family: RuleFamily;
+  readonly severity: Severity;
+  /** The leakhound version that introduced the rule. */
+  readonly since: string;
+  /** `suggestion` when the rule can offer a one-click fix, `hint` when it only explains. */
+  readonly fix: 'suggestion' | 'hint';
+  /** Message templates by id; `{{name}}` is replaced from the report's data. Lowercase, no final period. */
+  readonly messages: Readonly<Record<string, string>>;
+  /** The advice shown with every finding that has no mechanical fix. */
+  readonly hint: string;
+  readonly docs: RuleDocs;
+  /**
+   * The default severity for a Go version (the module's `go` directive; undefined when unknown),
+   * or `off`. Without it the rule's severity applies to every version.
+   */
+  readonly severityFor?: (version: GoVersion | undefined) => Severity | 'off';
+}
+
+/** What a rule may report. The anchor is the start line of `node`. */
+export interface RuleReport {
+  readonly node: SyntaxNode;
+  readonly messageId: string;
+  readonly data?: Readonly<Record<string, string>>;
+  readonly fix?: Fix | null;
+  /** Replaces the rule's default hint for this finding (for example a note on the fix). */
+  readonly hint?: string;
+}
+
+/** What a rule sees: one file of a package, the package, scopes, the Go version. */
+export interface RuleContext {
+  readonly file: GoFile;
+  readonly pkg: PackageIndex;
+  readonly scope: Scope;
+  readonly goVersion: GoVersion | undefined;
+  report(report: RuleReport): void;
+}
+
+/** A rule: metadata plus a check over one file. */
+export interface Rule {
+  readonly id: string;
+  readonly meta: RuleMeta;
+  /** The node types this rule reads through `file.nodes(type)`; gathered for all rules in one pass. */
+  readonly nodeTypes: readonly string[];
+  /** The rule runs only on files importing at least one of these paths (an early exit). */
+  readonly requiresImports?: readonly string[];
+  check(context: RuleContext): void;
+}
+
+/** defineRule checks a rule's metadata at load time and returns it unchanged. */
+export function defineRule(rule: Rule): Rule {
+  if (!/^[a-z]+(-[a-z0-9]+)*$/.test(rule.id)) throw new Error(`rule id "${rule.id}" must be kebab-case`);
+  if (rule.meta.title.length > 60 || rule.meta.title !== rule.meta.title.toLowerCase()) {
+    throw new Error(`rule ${rule.id}: title must be lowercase and at most 60 characters`);
+  }
+  for (const [id, text] of Object.entries(rule.meta.messages)) {
+    if (/\.$/.test(text) || /^[A-Z]/.test(text)) throw new Error(`rule ${rule.id}: message ${id} must be lowercase with no final period`);
+  }
+  return rule;
+}
+
+/** Fills `{{name}}` placeholders of a message template. */
+export function formatMessage(template: string, data: Readonly<Record<string, string>> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => data[key] ?? `{{${key}}}`);
+}
+
+/** The documentation URL of a rule, derived from its id. */
+export function ruleDocsUrl(id: string): string {
+  return `https://github.com/leakhound/leakhound/blob/main/docs/rules/${id}.md`;
+}

@@ -1,0 +1,15 @@
+import type { Rule } from './define-rule.js';
+import contextCancelLeak from './context-cancel-leak/index.js';
+import mapClearLoop from './map-clear-loop/index.js';
+import unbufferedSendLeak from './unbuffered-send-leak/index.js';
+
+/** Every rule, sorted by id. The meta-test checks this list against the rule folders. */
+export const RULES: readonly Rule[] = [contextCancelLeak, mapClearLoop, unbufferedSendLeak];
+
+/** Looks a rule up by id. */
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.id === id);
+}
+
+/** The ids of all rules. */
+export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

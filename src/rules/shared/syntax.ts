@@ -1,0 +1,173 @@
+import type { SyntaxNode } from '../../analysis/parser.js';
+import type { Binding, Scope } from '../../analysis/scope.js';
+
+/**
+ * Visits the nodes of a subtree in source order with a tree cursor. Return `false` from the
+ * visitor to skip a node's children. Used on small subtrees (one function), never whole files.
+ */
+export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  const cursor = root.walk();
+  let descend = true;
+  for (;;) {
+    if (descend) {
+      const node = cursor.currentNode;
+      descend = node.isNamed ? visit(node) !== false : true;
+    }
+    if (descend && cursor.gotoFirstChild()) continue;
+    descend = true;
+    for (;;) {
+      if (cursor.currentNode.id === root.id) return;
+      if (cursor.gotoNextSibling()) break;
+      if (!cursor.gotoParent()) return;
+      if (cursor.currentNode.id === root.id) return;
+    }
+  }
+}
+
+/** Like {@link walk}, but does not enter function literals below the root. */
+export function walkSameFunction(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  walk(root, (node) => {
+    if (node.type === 'func_literal' && node.id !== root.id) return false;
+    return visit(node);
+  });
+}
+
+/** Whether a func literal lies between `node` and its ancestor `stop` (exclusive). */
+export function insideFuncLiteral(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== stop.id; n = n.parent) if (n.type === 'func_literal') return true;
+  return false;
+}
+
+/** Whether `node` is the identifier of a builtin (`make`, `delete`, …) that nothing in scope shadows. */
+export function isBuiltin(scope: Scope, node: SyntaxNode | null | undefined, name: string): boolean {
+  return !!node && node.type === 'identifier' && node.text === name && !scope.resolve(name, node) && !scope.pkg.funcs.has(name);
+}
+
+/** The arguments of a call expression. */
+export function argumentsOf(call: SyntaxNode): SyntaxNode[] {
+  return call.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
+}
+
+/** Unwraps parentheses. */
+export function unparen(node: SyntaxNode | null | undefined): SyntaxNode | null {
+  let n = node ?? null;
+  while (n && n.type === 'parenthesized_expression') n = n.namedChildren[0] ?? null;
+  return n;
+}
+
+/** Whether two bindings are the same declaration. */
+export function sameBinding(a: Binding | undefined, b: Binding | undefined): boolean {
+  return !!a && !!b && a.declNode.id === b.declNode.id;
+}
+
+/** The identifiers in a subtree that refer to `binding`. */
+export function referencesTo(scope: Scope, root: SyntaxNode, binding: Binding): SyntaxNode[] {
+  const refs: SyntaxNode[] = [];
+  walk(root, (node) => {
+    if (
+      node.type === 'identifier' &&
+      node.text === binding.name &&
+      node.id !== binding.declNode.id &&
+      sameBinding(scope.resolveIdent(node), binding)
+    )
+      refs.push(node);
+  });
+  return refs;
+}
+
+/** The statement containing `node` whose parent is a statement list (the node itself if it is one). */
+export function statementOf(node: SyntaxNode): SyntaxNode | null {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    if (n.parent?.type === 'statement_list') return n;
+    if (n.type === 'func_literal' || n.type === 'function_declaration' || n.type === 'method_declaration') return null;
+  }
+  return null;
+}
+
+/** The `for` statements between `node` and its ancestor `stop`, innermost first. */
+export function loopsBetween(node: SyntaxNode, stop: SyntaxNode): SyntaxNode[] {
+  const loops: SyntaxNode[] = [];
+  for (let n = node.parent; n && n.id !== stop.id; n = n.parent) if (n.type === 'for_statement') loops.push(n);
+  return loops;
+}
+
+/** The body block of a function declaration, method or literal. */
+export function bodyOf(func: SyntaxNode): SyntaxNode | null {
+  return func.childForFieldName('body');
+}
+
+/** Child node types that are alternative branches: what runs in one of them says nothing about another. */
+const BRANCHES = new Set(['block', 'expression_case', 'type_case', 'communication_case', 'default_case', 'if_statement']);
+
+/** A way out of a function that `exitsWithout` found uncovered. */
+export interface UncoveredExit {
+  /** The return statement, or the function body when control falls off its end. */
+  readonly node: SyntaxNode;
+  readonly kind: 'return' | 'end';
+}
+
+/**
+ * exitsWithout lists the ways out of `func` after string index `after` (its `return` statements,
+ * and falling off the end of the body) that are not preceded, on every syntactic path, by a node
+ * for which `covers` holds. A node covers a return when it precedes it in an enclosing statement
+ * list, or is an `if`/`switch` header, a `select` case's communication or a loop header that
+ * encloses it. Conditional code counts as covering (the rule errs towards silence).
+ */
+export function exitsWithout(func: SyntaxNode, after: number, covers: (node: SyntaxNode) => boolean): UncoveredExit[] {
+  const body = bodyOf(func);
+  if (!body) return [];
+  const exits: UncoveredExit[] = [];
+  const isCovered = (exit: SyntaxNode): boolean => {
+    if (covers(exit)) return true;
+    for (let child = exit, parent = exit.parent; parent && child.id !== body.id; child = parent, parent = parent.parent) {
+      for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
+        if (s.endIndex <= after) break;
+        if (parent.type !== 'statement_list' && BRANCHES.has(s.type)) continue;
+        if (covers(s)) return true;
+      }
+    }
+    return false;
+  };
+  walkSameFunction(body, (node) => {
+    if (node.type === 'return_statement' && node.startIndex > after && !isCovered(node)) exits.push({ node, kind: 'return' });
+  });
+  const list = body.namedChildren.find((c) => c.type === 'statement_list');
+  const last = list?.lastNamedChild;
+  const fallsOff =
+    !last ||
+    (last.type !== 'return_statement' &&
+      !(last.type === 'for_statement' && isEndless(last)) &&
+      last.type !== 'select_statement' &&
+      !isPanic(last));
+  if (fallsOff && body.endIndex > after) {
+    const coveredAtTop = (list?.namedChildren ?? []).some((s) => s.endIndex > after && covers(s));
+    if (!coveredAtTop) exits.push({ node: body, kind: 'end' });
+  }
+  return exits;
+}
+
+/** Whether a subtree (outside nested function literals) contains a node for which `test` holds. */
+export function someInSameFunction(root: SyntaxNode, test: (node: SyntaxNode) => boolean): boolean {
+  let found = false;
+  walkSameFunction(root, (node) => {
+    if (found) return false;
+    if (test(node)) found = true;
+    return !found;
+  });
+  return found;
+}
+
+/** A `for { … }` with no condition or clause. */
+export function isEndless(forStatement: SyntaxNode): boolean {
+  return forStatement.type === 'for_statement' && forStatement.namedChildren.every((c) => c.type === 'block' || c.type === 'comment');
+}
+
+function isPanic(statement: SyntaxNode): boolean {
+  const call = statement.type === 'expression_statement' ? statement.namedChildren[0] : null;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'panic';
+}
+
+/** Collapses whitespace so expressions can be compared by text. */
+export function normalizeText(text: string): string {
+  return text.replace(/\s+/g, '');
+}
