@@ -24,6 +24,10 @@ export interface AnalyzeOptions {
   readonly maxFileChars?: number;
   /** Parse time budget per file in milliseconds (default 5000); a file over it is skipped. */
   readonly parseBudgetMs?: number;
+  /** Skip vendor/ and testdata/ paths (default true); the CLI turns this off for paths named explicitly. */
+  readonly defaultExcludes?: boolean;
+  /** Finds the Go version of a file when go.mod files are not given as sources (the CLI reads them from disk). */
+  readonly goVersionOf?: (path: string) => GoVersion | undefined;
 }
 
 const DEFAULT_MAX_FILE_CHARS = 3 * 1024 * 1024;
@@ -38,7 +42,8 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   const config = options.config ?? DEFAULT_CONFIG;
   const rules = options.rules ?? RULES;
   const nodeTypes = [...new Set([...ALWAYS_REQUESTED, ...rules.flatMap((r) => r.nodeTypes)])];
-  const excluded = picomatch([...DEFAULT_EXCLUDES, ...config.exclude], { dot: true });
+  const excludes = [...(options.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...config.exclude];
+  const excluded = excludes.length > 0 ? picomatch(excludes, { dot: true }) : () => false;
   const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
   const override = options.goVersion ?? parseGoVersion(config.go_version);
   const problems: FileProblem[] = [];
@@ -67,13 +72,17 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   for (const group of groupByPackage(parsed)) {
     const pkg = new PackageIndex(group);
     for (const file of group) {
-      const modPath = nearestGoMod(file.path, goMods.keys());
-      const goVersion = override ?? (modPath ? goModVersion(goMods.get(modPath) ?? '') : undefined);
+      const goVersion = override ?? options.goVersionOf?.(file.path) ?? versionFromGoMods(file.path, goMods);
       findings.push(...runRules(file, pkg, goVersion, rules, config, problems));
     }
   }
   findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   return { findings, problems, filesAnalysed: parsed.length };
+}
+
+function versionFromGoMods(path: string, goMods: ReadonlyMap<string, string>): GoVersion | undefined {
+  const modPath = nearestGoMod(path, goMods.keys());
+  return modPath ? goModVersion(goMods.get(modPath) ?? '') : undefined;
 }
 
 function skipReason(source: SourceFile, excluded: (path: string) => boolean, maxChars: number): string | undefined {

@@ -1,0 +1,63 @@
+import type { FileProblem, Finding } from '../analysis/model.js';
+import { lineChangeOf } from '../fix/line-change.js';
+
+/** Options of {@link formatText}. */
+export interface TextOptions {
+  /** The text of each file, to show fixes as a small diff. */
+  readonly sources?: ReadonlyMap<string, string>;
+  /** ANSI colours for a terminal. */
+  readonly color?: boolean;
+}
+
+const COLORS = {
+  error: '\u001b[31m',
+  warning: '\u001b[33m',
+  notice: '\u001b[36m',
+  dim: '\u001b[2m',
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  reset: '\u001b[0m',
+};
+
+/**
+ * formatText renders findings like a compiler does (`path:line:col: severity: message [rule-id]`),
+ * each followed by its fix as a small diff, or its hint.
+ */
+export function formatText(findings: readonly Finding[], options: TextOptions = {}): string {
+  const paint = (color: keyof typeof COLORS, text: string): string => (options.color ? `${COLORS[color]}${text}${COLORS.reset}` : text);
+  const out: string[] = [];
+  for (const f of findings) {
+    out.push(`${f.path}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${f.message} [${f.rule}]`);
+    const source = options.sources?.get(f.path);
+    const change = f.fix && source !== undefined ? lineChangeOf(source, f.fix) : undefined;
+    if (f.fix && change) {
+      out.push(paint('dim', `    fix: ${f.fix.message}`));
+      for (const line of change.oldLines) out.push(paint('red', `    - ${line}`));
+      for (const line of change.newLines) out.push(paint('green', `    + ${line}`));
+    } else if (f.fix) {
+      out.push(paint('dim', `    fix: ${f.fix.message}`));
+    }
+    if (f.hint) out.push(paint('dim', `    hint: ${f.hint}`));
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
+/** A one-line count of findings by severity, e.g. "3 findings (1 error, 2 warnings) in 12 files". */
+export function summaryLine(findings: readonly Finding[], filesAnalysed: number): string {
+  const count = (s: string): number => findings.filter((f) => f.severity === s).length;
+  const parts = [
+    [count('error'), 'error'],
+    [count('warning'), 'warning'],
+    [count('notice'), 'notice'],
+  ]
+    .filter(([n]) => Number(n) > 0)
+    .map(([n, word]) => `${n} ${word}${n === 1 ? '' : 's'}`);
+  const files = `${filesAnalysed} Go file${filesAnalysed === 1 ? '' : 's'}`;
+  if (findings.length === 0) return `no leaks found in ${files}`;
+  return `${findings.length} finding${findings.length === 1 ? '' : 's'} (${parts.join(', ')}) in ${files}`;
+}
+
+/** One line per file that was skipped or only partly analysed. */
+export function formatProblems(problems: readonly FileProblem[]): string {
+  return problems.map((p) => `leakhound: ${p.path}: ${p.kind === 'skipped' ? 'skipped' : 'partly analysed'}: ${p.reason}\n`).join('');
+}
