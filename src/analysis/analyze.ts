@@ -9,7 +9,7 @@ import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from 
 import { PackageIndex } from './package-index.js';
 import { parseGo } from './parser.js';
 import { Scope } from './scope.js';
-import { isGenerated, isSuppressed, readSuppressions } from './suppress.js';
+import { isGenerated, isSuppressed, NO_SUPPRESSIONS, readSuppressions } from './suppress.js';
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
@@ -31,7 +31,6 @@ export interface AnalyzeOptions {
 }
 
 const DEFAULT_MAX_FILE_CHARS = 3 * 1024 * 1024;
-const ALWAYS_REQUESTED = ['comment'];
 
 /**
  * analyze runs the rules over a set of Go files. Files are grouped into packages by directory and
@@ -41,7 +40,6 @@ const ALWAYS_REQUESTED = ['comment'];
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? DEFAULT_CONFIG;
   const rules = options.rules ?? RULES;
-  const nodeTypes = [...new Set([...ALWAYS_REQUESTED, ...rules.flatMap((r) => r.nodeTypes)])];
   const excludes = [...(options.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...config.exclude];
   const excluded = excludes.length > 0 ? picomatch(excludes, { dot: true }) : () => false;
   const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
@@ -60,7 +58,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
       problems.push({ path: source.path, reason: 'parsing took longer than the per-file budget', kind: 'skipped' });
       continue;
     }
-    const file = new GoFile(source.path, source.content, tree, nodeTypes);
+    const file = new GoFile(source.path, source.content, tree);
     if (file.errors.length > 0) {
       const first = file.position(file.errors[0]?.[0] ?? 0).line;
       problems.push({ path: source.path, reason: `syntax error near line ${first}; analysed where the syntax was sound`, kind: 'partial' });
@@ -109,6 +107,12 @@ export function effectiveSeverity(rule: Rule, config: Config, goVersion: GoVersi
   return config.rules[rule.id] ?? rule.meta.severityFor?.(goVersion) ?? rule.meta.severity;
 }
 
+/** Whether a rule can apply to a file at all: its cheap early exits (text, then imports). */
+function applies(rule: Rule, file: GoFile): boolean {
+  if (rule.mustContain && !rule.mustContain.every((text) => file.source.includes(text))) return false;
+  return !rule.requiresImports || rule.requiresImports.some((p) => file.importName(p) !== undefined);
+}
+
 function runRules(
   file: GoFile,
   pkg: PackageIndex,
@@ -117,13 +121,18 @@ function runRules(
   config: Config,
   problems: FileProblem[],
 ): Finding[] {
-  const scope = new Scope(file, pkg);
-  const suppressions = readSuppressions(file);
-  const findings: Finding[] = [];
+  const active: Array<{ rule: Rule; severity: Severity }> = [];
   for (const rule of rules) {
     const severity = effectiveSeverity(rule, config, goVersion);
-    if (severity === 'off') continue;
-    if (rule.requiresImports && !rule.requiresImports.some((p) => file.importName(p) !== undefined)) continue;
+    if (severity !== 'off' && applies(rule, file)) active.push({ rule, severity });
+  }
+  if (active.length === 0) return [];
+  const mayHaveSuppressions = file.source.includes('leakhound:ignore');
+  file.requestNodeTypes([...new Set([...(mayHaveSuppressions ? ['comment'] : []), ...active.flatMap((a) => a.rule.nodeTypes)])]);
+  const suppressions = mayHaveSuppressions ? readSuppressions(file) : NO_SUPPRESSIONS;
+  const scope = new Scope(file, pkg);
+  const findings: Finding[] = [];
+  for (const { rule, severity } of active) {
     const report = (r: RuleReport): void => {
       if (file.inError(r.node)) return;
       const line = file.line(r.node);

@@ -15,31 +15,56 @@ export class GoFile {
   readonly source: string;
   readonly tree: Tree;
   readonly root: SyntaxNode;
-  readonly packageName: string;
-  /** Import path by the name it is referred to in this file (`_` and `.` imports are left out). */
-  readonly imports: ReadonlyMap<string, string>;
   /** String index ranges covered by ERROR/MISSING nodes. */
   readonly errors: ReadonlyArray<[number, number]>;
   private readonly lineStarts: number[];
-  private readonly byType = new Map<string, SyntaxNode[]>();
+  private nodeTypes: readonly string[];
+  private byType: Map<string, SyntaxNode[]> | undefined;
+  private header: { packageName: string; imports: Map<string, string> } | undefined;
 
-  constructor(path: string, source: string, tree: Tree, nodeTypes: readonly string[]) {
+  /**
+   * `nodeTypes` are the node types rules may ask for; they are gathered lazily, all in one native
+   * pass, the first time a rule asks for any of them (see {@link GoFile.requestNodeTypes}).
+   */
+  constructor(path: string, source: string, tree: Tree, nodeTypes: readonly string[] = []) {
     this.path = path;
     this.source = source;
     this.tree = tree;
     this.root = tree.rootNode;
     this.lineStarts = computeLineStarts(source);
     this.errors = errorRanges(this.root);
-    for (const type of nodeTypes) this.byType.set(type, []);
-    if (nodeTypes.length > 0) {
-      for (const node of this.root.descendantsOfType(nodeTypes as string[])) this.byType.get(node.type)?.push(node);
-    }
-    this.packageName = readPackageName(this.root);
-    this.imports = readImports(this.root);
+    this.nodeTypes = nodeTypes;
+  }
+
+  /** Sets the node types to gather (before the first {@link GoFile.nodes} call): only those of the rules that will run. */
+  requestNodeTypes(types: readonly string[]): void {
+    if (this.byType) throw new Error('node types must be requested before the first nodes() call');
+    this.nodeTypes = types;
+  }
+
+  /** The package clause's name. */
+  get packageName(): string {
+    return this.readHeader().packageName;
+  }
+
+  /** Import path by the name it is referred to in this file (`_` and `.` imports are left out). */
+  get imports(): ReadonlyMap<string, string> {
+    return this.readHeader().imports;
+  }
+
+  private readHeader(): { packageName: string; imports: Map<string, string> } {
+    this.header ??= readHeader(this.root);
+    return this.header;
   }
 
   /** All nodes of a type that was requested when the file was built, in source order. */
   nodes(type: string): readonly SyntaxNode[] {
+    if (!this.byType) {
+      this.byType = new Map(this.nodeTypes.map((t) => [t, []]));
+      if (this.nodeTypes.length > 0) {
+        for (const node of this.root.descendantsOfType(this.nodeTypes as string[])) this.byType.get(node.type)?.push(node);
+      }
+    }
     const list = this.byType.get(type);
     if (!list) throw new Error(`node type "${type}" was not requested by any rule; add it to the rule's nodeTypes`);
     return list;
@@ -109,27 +134,30 @@ function computeLineStarts(source: string): number[] {
   return starts;
 }
 
-function readPackageName(root: SyntaxNode): string {
-  for (const child of root.namedChildren) {
-    if (child.type === 'package_clause') return child.namedChildren[0]?.text ?? '';
-  }
-  return '';
-}
-
-function readImports(root: SyntaxNode): Map<string, string> {
+/**
+ * Reads the package clause and imports, which precede every other declaration, with a cursor
+ * that stops at the first declaration after them (no node list of the whole file).
+ */
+function readHeader(root: SyntaxNode): { packageName: string; imports: Map<string, string> } {
   const imports = new Map<string, string>();
-  for (const decl of root.namedChildren) {
-    if (decl.type !== 'import_declaration') continue;
-    for (const spec of decl.descendantsOfType('import_spec')) {
-      const pathNode = spec.childForFieldName('path');
-      if (!pathNode) continue;
-      const path = pathNode.text.replace(/^["`]|["`]$/g, '');
-      const alias = spec.childForFieldName('name')?.text;
-      if (alias === '_' || alias === '.') continue;
-      imports.set(alias ?? defaultImportName(path), path);
-    }
-  }
-  return imports;
+  let packageName = '';
+  const cursor = root.walk();
+  if (!cursor.gotoFirstChild()) return { packageName, imports };
+  do {
+    const type = cursor.nodeType;
+    if (type === 'package_clause') packageName = cursor.currentNode.namedChildren[0]?.text ?? '';
+    else if (type === 'import_declaration') {
+      for (const spec of cursor.currentNode.descendantsOfType('import_spec')) {
+        const pathNode = spec.childForFieldName('path');
+        if (!pathNode) continue;
+        const path = pathNode.text.replace(/^["`]|["`]$/g, '');
+        const alias = spec.childForFieldName('name')?.text;
+        if (alias === '_' || alias === '.') continue;
+        imports.set(alias ?? defaultImportName(path), path);
+      }
+    } else if (type !== 'comment' && type !== 'ERROR' && packageName !== '') break;
+  } while (cursor.gotoNextSibling());
+  return { packageName, imports };
 }
 
 /** The package name Go gives an import path by default: its last element, without a major-version suffix. */

@@ -45,18 +45,53 @@ export interface GlobalRef {
 export class PackageIndex {
   readonly files: readonly GoFile[];
   readonly name: string;
-  readonly vars = new Map<string, PackageVar>();
-  readonly consts = new Set<string>();
-  readonly types = new Map<string, PackageType>();
-  readonly funcs = new Map<string, PackageFunc>();
-  /** Methods by receiver base type name. */
-  readonly methods = new Map<string, PackageFunc[]>();
+  private readonly decls = {
+    vars: new Map<string, PackageVar>(),
+    consts: new Set<string>(),
+    types: new Map<string, PackageType>(),
+    funcs: new Map<string, PackageFunc>(),
+    methods: new Map<string, PackageFunc[]>(),
+  };
+  private collected = false;
   private refsCache: Map<string, GlobalRef[]> | undefined;
 
+  /** Declarations are read lazily, on the first question a rule asks about the package. */
   constructor(files: readonly GoFile[]) {
     this.files = files;
     this.name = files[0]?.packageName ?? '';
-    for (const file of files) this.collect(file);
+  }
+
+  private declarations(): PackageIndex['decls'] {
+    if (!this.collected) {
+      this.collected = true;
+      for (const file of this.files) this.collect(file);
+    }
+    return this.decls;
+  }
+
+  /** Package-level variables by name. */
+  get vars(): Map<string, PackageVar> {
+    return this.declarations().vars;
+  }
+
+  /** Package-level constant names. */
+  get consts(): Set<string> {
+    return this.declarations().consts;
+  }
+
+  /** Package-level types by name. */
+  get types(): Map<string, PackageType> {
+    return this.declarations().types;
+  }
+
+  /** Package-level functions by name (not methods, not init). */
+  get funcs(): Map<string, PackageFunc> {
+    return this.declarations().funcs;
+  }
+
+  /** Methods by receiver base type name. */
+  get methods(): Map<string, PackageFunc[]> {
+    return this.declarations().methods;
   }
 
   private collect(file: GoFile): void {
@@ -66,19 +101,19 @@ export class PackageIndex {
           for (const spec of specsOf(decl, 'var_spec')) this.addVarSpec(file, spec);
           break;
         case 'const_declaration':
-          for (const spec of specsOf(decl, 'const_spec')) for (const n of spec.childrenForFieldName('name')) this.consts.add(n.text);
+          for (const spec of specsOf(decl, 'const_spec')) for (const n of spec.childrenForFieldName('name')) this.decls.consts.add(n.text);
           break;
         case 'type_declaration':
           for (const spec of decl.namedChildren) {
             if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
             const name = spec.childForFieldName('name')?.text;
             if (name)
-              this.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
+              this.decls.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
           }
           break;
         case 'function_declaration': {
           const name = decl.childForFieldName('name')?.text;
-          if (name && name !== 'init') this.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
+          if (name && name !== 'init') this.decls.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
           break;
         }
         case 'method_declaration': {
@@ -86,9 +121,9 @@ export class PackageIndex {
           const receiver = receiverOf(decl);
           if (!name || !receiver) break;
           const method: PackageFunc = { name, file, node: decl, receiverType: receiver.typeName, pointerReceiver: receiver.pointer };
-          const list = this.methods.get(receiver.typeName) ?? [];
+          const list = this.decls.methods.get(receiver.typeName) ?? [];
           list.push(method);
-          this.methods.set(receiver.typeName, list);
+          this.decls.methods.set(receiver.typeName, list);
           break;
         }
         default:
@@ -104,7 +139,7 @@ export class PackageIndex {
     names.forEach((nameNode, i) => {
       if (nameNode.text === '_') return;
       const valueNode = values.length === names.length ? (values[i] ?? null) : null;
-      this.vars.set(nameNode.text, { name: nameNode.text, file, nameNode, typeNode, valueNode });
+      this.decls.vars.set(nameNode.text, { name: nameNode.text, file, nameNode, typeNode, valueNode });
     });
   }
 
@@ -118,18 +153,24 @@ export class PackageIndex {
    * local declaration. Computed once per package on first use.
    */
   globalRefs(name: string, isShadowed: (ident: SyntaxNode) => boolean): readonly GlobalRef[] {
-    if (!this.refsCache) {
-      this.refsCache = new Map();
+    let refs = this.refsCache?.get(name);
+    if (!refs) {
+      refs = [];
+      // A text search finds the candidates; only those positions are looked up in the tree,
+      // which is far cheaper than listing every identifier of every file.
+      const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])${escapeRegExp(name)}(?![\\p{L}\\p{N}_])`, 'gu');
       for (const file of this.files) {
-        for (const ident of file.root.descendantsOfType('identifier')) {
-          if (!this.vars.has(ident.text)) continue;
-          const list = this.refsCache.get(ident.text) ?? [];
-          list.push({ file, node: ident });
-          this.refsCache.set(ident.text, list);
+        for (const match of file.source.matchAll(pattern)) {
+          const index = match.index ?? 0;
+          const node = file.root.namedDescendantForIndex(index, index + name.length);
+          if (node.type === 'identifier' && node.startIndex === index && node.endIndex === index + name.length) refs.push({ file, node });
         }
       }
+      this.refsCache ??= new Map();
+      this.refsCache.set(name, refs);
     }
-    return (this.refsCache.get(name) ?? []).filter((ref) => ref.node.id !== this.vars.get(name)?.nameNode.id && !isShadowed(ref.node));
+    const declId = this.vars.get(name)?.nameNode.id;
+    return refs.filter((ref) => ref.node.id !== declId && !isShadowed(ref.node));
   }
 
   /** Follows named types declared in this package to their underlying type (cycle-safe). */
@@ -280,4 +321,8 @@ export function receiverOf(method: SyntaxNode): { name: string | undefined; type
   if (typeNode?.type === 'generic_type') typeNode = typeNode.childForFieldName('type');
   if (!typeNode) return undefined;
   return { name: param.childForFieldName('name')?.text, typeName: typeNode.text, pointer };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -8,6 +8,9 @@ export interface Suppressions {
   readonly byLine: ReadonlyMap<number, ReadonlySet<string>>;
 }
 
+/** A file without suppression comments. */
+export const NO_SUPPRESSIONS: Suppressions = { fileWide: new Set(), byLine: new Map() };
+
 const IGNORE = /^\/\/\s*leakhound:ignore(-file)?\s+([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
 
 /**

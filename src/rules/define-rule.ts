@@ -71,6 +71,11 @@ export interface Rule {
   readonly nodeTypes: readonly string[];
   /** The rule runs only on files importing at least one of these paths (an early exit). */
   readonly requiresImports?: readonly string[];
+  /**
+   * The rule runs only on files whose text contains every one of these strings (an early exit
+   * that costs no syntax tree work, e.g. `['delete(']`). Must be implied by every shape reported.
+   */
+  readonly mustContain?: readonly string[];
   check(context: RuleContext): void;
 }
 

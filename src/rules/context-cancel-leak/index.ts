@@ -39,6 +39,7 @@ export default defineRule({
   },
   nodeTypes: ['call_expression'],
   requiresImports: ['context'],
+  mustContain: ['.With'],
   check({ file, scope, report }) {
     for (const call of file.nodes('call_expression')) {
       const fn = call.childForFieldName('function');

@@ -40,6 +40,7 @@ export default defineRule({
     },
   },
   nodeTypes: ['for_statement'],
+  mustContain: ['delete('],
   check({ file, scope, pkg, goVersion, report }) {
     for (const loop of file.nodes('for_statement')) {
       const target = clearedMap(scope, loop);

@@ -50,6 +50,7 @@ export default defineRule({
     },
   },
   nodeTypes: ['call_expression'],
+  mustContain: ['chan', 'go '],
   check({ file, scope, report }) {
     for (const call of file.nodes('call_expression')) {
       const declared = unbufferedChannelDecl(scope, call);

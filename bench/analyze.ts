@@ -1,0 +1,115 @@
+/**
+ * Analyzer throughput: tree-sitter parsing alone vs the whole analysis (parse + node gathering +
+ * package index + every rule), on at least 5 MB of Go. Target (issue #2): ratio ≤ 2.0.
+ *
+ * Usage: npm run build && node dist/bench/analyze.js [--corpus DIR] [--mb 8] [--runs 3]
+ * Without --corpus it uses the Go standard library sources from Debian's golang-src package
+ * (/usr/share/go-*\/src; `apt-get install golang-src`), else a corpus generated from the fixtures.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyze } from '../src/analysis/analyze.js';
+import type { SourceFile } from '../src/analysis/model.js';
+import { parseGo } from '../src/analysis/parser.js';
+import { isGenerated } from '../src/analysis/suppress.js';
+import { RULES } from '../src/rules/index.js';
+
+const { values } = parseArgs({ options: { corpus: { type: 'string' }, mb: { type: 'string' }, runs: { type: 'string' } } });
+const targetBytes = Number(values.mb ?? '8') * 1024 * 1024;
+const runs = Number(values.runs ?? '3');
+
+function goFilesUnder(root: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      const stat = statSync(path);
+      if (stat.isDirectory()) {
+        if (entry !== 'testdata' && entry !== 'vendor') visit(path);
+      } else if (entry.endsWith('.go')) out.push(path);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+function stdlibRoot(): string | undefined {
+  if (!existsSync('/usr/share')) return undefined;
+  const versions = readdirSync('/usr/share')
+    .filter((d) => /^go-\d/.test(d))
+    .sort();
+  const last = versions[versions.length - 1];
+  return last ? join('/usr/share', last, 'src') : undefined;
+}
+
+/** Whole packages (directories) in a stable order until the corpus reaches the target size. */
+function loadCorpus(): { files: SourceFile[]; source: string } {
+  const root = values.corpus ?? stdlibRoot();
+  if (root && existsSync(root)) {
+    const byDir = new Map<string, string[]>();
+    for (const path of goFilesUnder(root)) {
+      const dir = path.slice(0, path.lastIndexOf('/'));
+      byDir.set(dir, [...(byDir.get(dir) ?? []), path]);
+    }
+    const files: SourceFile[] = [];
+    let bytes = 0;
+    for (const paths of byDir.values()) {
+      if (bytes >= targetBytes) break;
+      for (const path of paths) {
+        const content = readFileSync(path, 'utf8');
+        // Generated files are skipped by the analyzer, so they would only flatter the ratio.
+        if (isGenerated(content) || content.includes('\0')) continue;
+        files.push({ path: relative(root, path), content });
+        bytes += Buffer.byteLength(content);
+      }
+    }
+    return { files, source: root };
+  }
+  const fixtures = goFilesUnder(join(process.cwd(), 'fixtures', 'rules')).map((p) => readFileSync(p, 'utf8'));
+  const files: SourceFile[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < targetBytes; i++) {
+    const content = (fixtures[i % fixtures.length] ?? '').replace(/^package \w+/m, `package gen${i}`);
+    files.push({ path: `gen${i}/f.go`, content });
+    bytes += Buffer.byteLength(content);
+  }
+  return { files, source: 'generated from fixtures/rules' };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+const { files, source } = loadCorpus();
+const megabytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1024 / 1024;
+
+analyze(files.slice(0, 50), { defaultExcludes: false }); // warm-up
+const parseTimes: number[] = [];
+const fullTimes: number[] = [];
+let findings = 0;
+for (let run = 0; run < runs; run++) {
+  let start = performance.now();
+  for (const file of files) parseGo(file.content);
+  parseTimes.push(performance.now() - start);
+  start = performance.now();
+  const result = analyze(files, { defaultExcludes: false });
+  fullTimes.push(performance.now() - start);
+  findings = result.findings.length;
+}
+const parseMs = median(parseTimes);
+const fullMs = median(fullTimes);
+const report = {
+  corpus: source,
+  files: files.length,
+  megabytes: Number(megabytes.toFixed(2)),
+  rules: RULES.length,
+  parseMBps: Number((megabytes / (parseMs / 1000)).toFixed(2)),
+  fullMBps: Number((megabytes / (fullMs / 1000)).toFixed(2)),
+  ratio: Number((fullMs / parseMs).toFixed(2)),
+  findings,
+  runs,
+  node: process.version,
+};
+console.log(JSON.stringify(report, null, 2));
