@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { renderRuleDoc, renderRuleIndex } from '../src/docs/rule-doc.js';
+import { renderRuleDoc, renderRuleIndex, withReadmeRuleTable } from '../src/docs/rule-doc.js';
 import { RULES } from '../src/rules/index.js';
 import { fixtureSets, nearMissCount, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
 
@@ -76,5 +76,10 @@ for (const rule of RULES) {
 describe('docs index', () => {
   it('is up to date (npm run docs)', () => {
     assert.equal(readFileSync(join(ROOT, 'docs', 'rules', 'README.md'), 'utf8'), renderRuleIndex(RULES));
+  });
+
+  it("matches the README's rule table (npm run docs)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    assert.equal(readme, withReadmeRuleTable(readme, RULES));
   });
 });

@@ -59,9 +59,14 @@ export function renderRuleDoc(rule: Rule): string {
 
 /** renderRuleIndex produces docs/rules/README.md: the table of all rules. */
 export function renderRuleIndex(rules: readonly Rule[]): string {
+  return ['# leakhound rules', '', renderRuleTable(rules, ''), ''].join('\n');
+}
+
+/** The rule table (links relative to `linkPrefix`), shared by docs/rules/README.md and the README. */
+export function renderRuleTable(rules: readonly Rule[], linkPrefix: string): string {
   const rows = rules.map(
     (r) =>
-      `| [\`${r.id}\`](${r.id}.md) | ${r.meta.family} | ${r.meta.severity} | ${r.meta.fix === 'suggestion' ? 'yes' : 'hint'} | ${r.meta.title} |`,
+      `| [\`${r.id}\`](${linkPrefix}${r.id}.md) | ${r.meta.family} | ${r.meta.severity} | ${r.meta.fix === 'suggestion' ? 'yes' : 'hint'} | ${r.meta.title} |`,
   );
   return [
     '# leakhound rules',
@@ -71,4 +76,15 @@ export function renderRuleIndex(rules: readonly Rule[]): string {
     ...rows,
     '',
   ].join('\n');
+}
+
+const TABLE_START = '<!-- rules-table:start -->';
+const TABLE_END = '<!-- rules-table:end -->';
+
+/** Replaces the rule table between the README's markers. */
+export function withReadmeRuleTable(readme: string, rules: readonly Rule[]): string {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error('README.md lacks the rules-table markers');
+  return `${readme.slice(0, start + TABLE_START.length)}\n${renderRuleTable(rules, 'docs/rules/')}\n${readme.slice(end)}`;
 }

@@ -1,10 +1,20 @@
 import type { Rule } from './define-rule.js';
 import contextCancelLeak from './context-cancel-leak/index.js';
 import mapClearLoop from './map-clear-loop/index.js';
+import tickerNotStopped from './ticker-not-stopped/index.js';
+import timeAfterInLoop from './time-after-in-loop/index.js';
+import timeTickLeak from './time-tick-leak/index.js';
 import unbufferedSendLeak from './unbuffered-send-leak/index.js';
 
 /** Every rule, sorted by id. The meta-test checks this list against the rule folders. */
-export const RULES: readonly Rule[] = [contextCancelLeak, mapClearLoop, unbufferedSendLeak];
+export const RULES: readonly Rule[] = [
+  contextCancelLeak,
+  mapClearLoop,
+  tickerNotStopped,
+  timeAfterInLoop,
+  timeTickLeak,
+  unbufferedSendLeak,
+];
 
 /** Looks a rule up by id. */
 export function ruleById(id: string): Rule | undefined {
