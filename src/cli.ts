@@ -3,10 +3,13 @@
  * Exit codes: 0 nothing at or above the fail level, 1 findings at or above it, 2 usage or runtime error.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyze } from './analysis/analyze.js';
-import { parseGoVersion, type GoVersion } from './analysis/go-version.js';
+import type { AnalyzeOptions } from './analysis/analyze.js';
+import { formatGoVersion, parseGoVersion, type GoVersion } from './analysis/go-version.js';
+import type { SourceFile } from './analysis/model.js';
+import { AnalysisPool } from './analysis/pool.js';
 import { severityRank, type Finding, type Severity } from './analysis/model.js';
 import { parseConfigText } from './config/load.js';
 import { DEFAULT_CONFIG, type Config } from './config/schema.js';
@@ -58,9 +61,16 @@ interface Options {
   readonly color: boolean;
 }
 
+/** The package version, from the nearest package.json above this module (dist/ or a build directory). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'leakhound' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return '0.0.0';
+  }
 }
 
 function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
@@ -123,6 +133,28 @@ function loadConfig(cwd: string, configPath: string | undefined, warn: (line: st
   return config;
 }
 
+/**
+ * Analyses in a worker process with a per-file time budget, so one pathological file is skipped
+ * (and named) instead of hanging the command.
+ */
+async function analyzeIsolated(
+  files: readonly SourceFile[],
+  options: Omit<AnalyzeOptions, 'goVersionOf' | 'rules' | 'onProgress'>,
+  goVersionOf: (path: string) => GoVersion | undefined,
+): ReturnType<AnalysisPool['analyze']> {
+  const goVersionByPath: Record<string, string> = {};
+  for (const file of files) {
+    const version = goVersionOf(file.path);
+    if (version) goVersionByPath[file.path] = formatGoVersion(version);
+  }
+  const pool = new AnalysisPool();
+  try {
+    return await pool.analyze(files, { ...options, goVersionByPath });
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Runs the command; returns the exit code. Output goes through the given writers (tests capture them). */
 export async function main(
   argv: readonly string[],
@@ -147,7 +179,7 @@ export async function main(
       const local = collectGoFiles(options.paths, io.cwd);
       for (const u of local.unreadable) io.err(`leakhound: ${u.path}: ${u.reason}\n`);
       if (local.unreadable.length > 0 && local.files.length === 0) return 2;
-      const result = analyze(local.files, { config, goVersion: options.goVersion, goVersionOf, defaultExcludes: false });
+      const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
       io.err(formatProblems(result.problems.filter((p) => local.reported.has(p.path))));
       findings = result.findings.filter((f) => local.reported.has(f.path));
       sources = new Map(local.files.map((f) => [f.path, f.content]));
@@ -155,7 +187,7 @@ export async function main(
       filesAnalysed = [...local.reported].filter((p) => !skipped.has(p)).length;
     } else {
       const change = await localChange(io.cwd, options.base);
-      const result = analyze(change.files, { config, goVersion: options.goVersion, goVersionOf });
+      const result = await analyzeIsolated(change.files, { config, goVersion: options.goVersion }, goVersionOf);
       io.err(formatProblems(result.problems.filter((p) => change.changed.has(p.path))));
       findings = markFindings(result.findings, change.changed)
         .filter((f) => f.inDiff)

@@ -28,6 +28,10 @@ export interface AnalyzeOptions {
   readonly defaultExcludes?: boolean;
   /** Finds the Go version of a file when go.mod files are not given as sources (the CLI reads them from disk). */
   readonly goVersionOf?: (path: string) => GoVersion | undefined;
+  /** Go versions by file path (a serialisable alternative to goVersionOf, e.g. "1.22"). */
+  readonly goVersionByPath?: Readonly<Record<string, string>>;
+  /** Called before each file is parsed and before its rules run (a watchdog's heartbeat). */
+  readonly onProgress?: (path: string) => void;
 }
 
 const DEFAULT_MAX_FILE_CHARS = 3 * 1024 * 1024;
@@ -48,6 +52,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   const parsed: GoFile[] = [];
 
   for (const source of files) {
+    options.onProgress?.(source.path);
     const reason = skipReason(source, excluded, options.maxFileChars ?? DEFAULT_MAX_FILE_CHARS);
     if (reason) {
       if (reason !== 'excluded') problems.push({ path: source.path, reason, kind: 'skipped' });
@@ -70,7 +75,12 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   for (const group of groupByPackage(parsed)) {
     const pkg = new PackageIndex(group);
     for (const file of group) {
-      const goVersion = override ?? options.goVersionOf?.(file.path) ?? versionFromGoMods(file.path, goMods);
+      options.onProgress?.(file.path);
+      const goVersion =
+        override ??
+        options.goVersionOf?.(file.path) ??
+        parseGoVersion(options.goVersionByPath?.[file.path]) ??
+        versionFromGoMods(file.path, goMods);
       findings.push(...runRules(file, pkg, goVersion, rules, config, problems));
     }
   }

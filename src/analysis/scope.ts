@@ -29,15 +29,36 @@ export function isFunctionNode(node: SyntaxNode): boolean {
   return FUNCTION_TYPES.has(node.type);
 }
 
+/**
+ * Node types that only occur directly in the source file. tree-sitter nodes have no parent
+ * pointer: asking a top-level declaration for its parent scans every declaration of the file, so
+ * upward walks stop at these (a file with thousands of functions would otherwise make every walk
+ * quadratic). `var`, `const` and `type` declarations also occur inside functions, so they are not here.
+ */
+const TOP_LEVEL = new Set(['function_declaration', 'method_declaration', 'import_declaration', 'package_clause']);
+
+/** Whether a node is a top-level declaration (its parent is the source file). */
+export function isTopLevel(node: SyntaxNode): boolean {
+  return TOP_LEVEL.has(node.type);
+}
+
 /** The innermost function (declaration, method or literal) that contains a node. */
 export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
-  for (let n = node.parent; n; n = n.parent) if (FUNCTION_TYPES.has(n.type)) return n;
+  if (TOP_LEVEL.has(node.type)) return null;
+  for (let n = node.parent; n; n = n.parent) {
+    if (FUNCTION_TYPES.has(n.type)) return n;
+    if (TOP_LEVEL.has(n.type)) return null;
+  }
   return null;
 }
 
 /** The innermost function declaration or method (not literal) containing a node. */
 export function enclosingDeclaration(node: SyntaxNode): SyntaxNode | null {
-  for (let n = node.parent; n; n = n.parent) if (n.type === 'function_declaration' || n.type === 'method_declaration') return n;
+  if (TOP_LEVEL.has(node.type)) return null;
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_declaration' || n.type === 'method_declaration') return n;
+    if (TOP_LEVEL.has(n.type)) return null;
+  }
   return null;
 }
 
@@ -62,9 +83,10 @@ export class Scope {
     const declaring = at.type === 'identifier' && at.text === name ? this.declarationAt(at) : undefined;
     if (declaring) return declaring;
     let child = at;
-    for (let parent = at.parent; parent; child = parent, parent = parent.parent) {
+    for (let parent = TOP_LEVEL.has(at.type) ? null : at.parent; parent; child = parent, parent = parent.parent) {
       const found = this.declaredIn(parent, child, name);
       if (found) return found;
+      if (TOP_LEVEL.has(parent.type)) break;
     }
     const global = this.pkg.vars.get(name);
     if (global) {

@@ -54,9 +54,13 @@ export function isNumericName(name: string): boolean {
   return NUMERIC.has(name);
 }
 
+/** Types nested deeper than this are left unknown rather than risking the stack. */
+const MAX_TYPE_DEPTH = 64;
+
 /** typeFromNode converts a tree-sitter type node into a {@link GoType}. */
-export function typeFromNode(node: SyntaxNode | null | undefined): GoType {
-  if (!node) return UNKNOWN;
+export function typeFromNode(node: SyntaxNode | null | undefined, depth = 0): GoType {
+  if (!node || depth > MAX_TYPE_DEPTH) return UNKNOWN;
+  const inner = (child: SyntaxNode | null | undefined): GoType => typeFromNode(child, depth + 1);
   switch (node.type) {
     case 'type_identifier': {
       const name = node.text;
@@ -71,33 +75,33 @@ export function typeFromNode(node: SyntaxNode | null | undefined): GoType {
         name: node.childForFieldName('name')?.text ?? '',
       };
     case 'generic_type':
-      return typeFromNode(node.childForFieldName('type'));
+      return inner(node.childForFieldName('type'));
     case 'parenthesized_type':
-      return typeFromNode(node.namedChildren[0]);
+      return inner(node.namedChildren[0]);
     case 'pointer_type':
-      return { kind: 'pointer', elem: typeFromNode(node.namedChildren[0]) };
+      return { kind: 'pointer', elem: inner(node.namedChildren[0]) };
     case 'slice_type':
-      return { kind: 'slice', elem: typeFromNode(node.childForFieldName('element')) };
+      return { kind: 'slice', elem: inner(node.childForFieldName('element')) };
     case 'array_type':
     case 'implicit_length_array_type': {
       const lengthNode = node.childForFieldName('length');
       const length = lengthNode?.type === 'int_literal' ? Number(lengthNode.text.replace(/_/g, '')) : undefined;
-      return { kind: 'array', length, elem: typeFromNode(node.childForFieldName('element')) };
+      return { kind: 'array', length, elem: inner(node.childForFieldName('element')) };
     }
     case 'map_type':
       return {
         kind: 'map',
-        key: typeFromNode(node.childForFieldName('key')),
-        elem: typeFromNode(node.childForFieldName('value')),
+        key: inner(node.childForFieldName('key')),
+        elem: inner(node.childForFieldName('value')),
       };
     case 'channel_type':
-      return { kind: 'chan', elem: typeFromNode(node.childForFieldName('value')) };
+      return { kind: 'chan', elem: inner(node.childForFieldName('value')) };
     case 'function_type':
       return { kind: 'func', results: resultTypes(node.childForFieldName('result')) };
     case 'interface_type':
       return { kind: 'interface' };
     case 'struct_type':
-      return { kind: 'struct', fields: structFields(node) };
+      return { kind: 'struct', fields: structFields(node, depth + 1) };
     default:
       return UNKNOWN;
   }
@@ -118,13 +122,13 @@ export function resultTypes(result: SyntaxNode | null | undefined): GoType[] {
 }
 
 /** The fields of a `struct { … }` type node. */
-export function structFields(structNode: SyntaxNode): StructField[] {
+export function structFields(structNode: SyntaxNode, depth = 0): StructField[] {
   const fields: StructField[] = [];
   const list = structNode.namedChildren.find((c) => c.type === 'field_declaration_list');
   for (const decl of list?.namedChildren ?? []) {
     if (decl.type !== 'field_declaration') continue;
     const typeNode = decl.childForFieldName('type');
-    const type = typeFromNode(typeNode);
+    const type = typeFromNode(typeNode, depth);
     const names = decl.childrenForFieldName('name');
     if (names.length === 0) {
       const embedded = type.kind === 'pointer' ? type.elem : type;

@@ -70,12 +70,9 @@ function clearedMap(scope: Scope, loop: SyntaxNode): SyntaxNode | undefined {
 
 /** An identifier or a chain of field selections on one. */
 function isSimplePath(node: SyntaxNode): boolean {
-  if (node.type === 'identifier') return true;
-  if (node.type === 'selector_expression') {
-    const operand = unparen(node.childForFieldName('operand'));
-    return !!operand && isSimplePath(operand);
-  }
-  return false;
+  let n: SyntaxNode | null = node;
+  while (n?.type === 'selector_expression') n = unparen(n.childForFieldName('operand'));
+  return n?.type === 'identifier';
 }
 
 function makeFix(
