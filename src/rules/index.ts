@@ -1,6 +1,8 @@
 import type { Rule } from './define-rule.js';
 import contextCancelLeak from './context-cancel-leak/index.js';
+import goroutineNoExit from './goroutine-no-exit/index.js';
 import mapClearLoop from './map-clear-loop/index.js';
+import rangeUnclosedChannel from './range-unclosed-channel/index.js';
 import tickerNotStopped from './ticker-not-stopped/index.js';
 import timeAfterInLoop from './time-after-in-loop/index.js';
 import timeTickLeak from './time-tick-leak/index.js';
@@ -9,7 +11,9 @@ import unbufferedSendLeak from './unbuffered-send-leak/index.js';
 /** Every rule, sorted by id. The meta-test checks this list against the rule folders. */
 export const RULES: readonly Rule[] = [
   contextCancelLeak,
+  goroutineNoExit,
   mapClearLoop,
+  rangeUnclosedChannel,
   tickerNotStopped,
   timeAfterInLoop,
   timeTickLeak,
