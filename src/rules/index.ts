@@ -1,8 +1,11 @@
 import type { Rule } from './define-rule.js';
 import contextCancelLeak from './context-cancel-leak/index.js';
+import globalPointerRetained from './global-pointer-retained/index.js';
+import globalUnboundedCache from './global-unbounded-cache/index.js';
 import goroutineNoExit from './goroutine-no-exit/index.js';
 import mapClearLoop from './map-clear-loop/index.js';
 import rangeUnclosedChannel from './range-unclosed-channel/index.js';
+import smallStructPointer from './small-struct-pointer/index.js';
 import tickerNotStopped from './ticker-not-stopped/index.js';
 import timeAfterInLoop from './time-after-in-loop/index.js';
 import timeTickLeak from './time-tick-leak/index.js';
@@ -11,9 +14,12 @@ import unbufferedSendLeak from './unbuffered-send-leak/index.js';
 /** Every rule, sorted by id. The meta-test checks this list against the rule folders. */
 export const RULES: readonly Rule[] = [
   contextCancelLeak,
+  globalPointerRetained,
+  globalUnboundedCache,
   goroutineNoExit,
   mapClearLoop,
   rangeUnclosedChannel,
+  smallStructPointer,
   tickerNotStopped,
   timeAfterInLoop,
   timeTickLeak,
