@@ -70,6 +70,26 @@ export class GoFile {
     return list;
   }
 
+  /**
+   * The nodes of type `nodeType` found where a regular expression matches the source: for each
+   * match, the smallest named node that spans it, kept when it has that type. A cheap way to find
+   * rare candidates (`make(chan`, `.WithCancel(`) without listing every node of a common type;
+   * matches inside comments and strings come back as other node types and are dropped. The pattern
+   * must have the global flag, and must match the text of every node a rule wants to see.
+   */
+  nodesMatching(pattern: RegExp, nodeType: string): SyntaxNode[] {
+    const nodes: SyntaxNode[] = [];
+    const seen = new Set<number>();
+    for (const match of this.source.matchAll(pattern)) {
+      const start = match.index ?? 0;
+      const node = this.root.namedDescendantForIndex(start, start + Math.max(1, match[0].length));
+      if (node.type !== nodeType || seen.has(node.startIndex)) continue;
+      seen.add(node.startIndex);
+      nodes.push(node);
+    }
+    return nodes;
+  }
+
   /** The local name under which an import path is visible, if imported. */
   importName(importPath: string): string | undefined {
     for (const [name, path] of this.imports) if (path === importPath) return name;

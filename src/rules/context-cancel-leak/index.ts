@@ -37,11 +37,11 @@ export default defineRule({
       ],
     },
   },
-  nodeTypes: ['call_expression'],
+  nodeTypes: [],
   requiresImports: ['context'],
   mustContain: ['.With'],
   check({ file, scope, report }) {
-    for (const call of file.nodes('call_expression')) {
+    for (const call of file.nodesMatching(/\.\s*With(?:Cancel|Timeout|Deadline)(?:Cause)?\s*\(/g, 'call_expression')) {
       const fn = call.childForFieldName('function');
       if (!file.isQualified(fn, 'context', CONSTRUCTORS)) continue;
       const ctor = fn?.childForFieldName('field')?.text ?? '';

@@ -74,10 +74,10 @@ export default defineRule({
       ],
     },
   },
-  nodeTypes: ['go_statement'],
+  nodeTypes: [],
   mustContain: ['go '],
   check({ file, scope, pkg, report }) {
-    for (const go of file.nodes('go_statement')) {
+    for (const go of file.nodesMatching(/\bgo\b/g, 'go_statement')) {
       if (startedForTheProcess(file, go)) continue;
       const call = go.namedChildren.find((c) => c.type === 'call_expression');
       const started = call ? startedFunction(file, scope, pkg, call) : undefined;

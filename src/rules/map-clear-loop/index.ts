@@ -39,10 +39,10 @@ export default defineRule({
         "On Go 1.21 and later a parameter gets `clear(m)` as its suggestion (reassigning a parameter would not clear the caller's map); earlier versions get a hint only.",
     },
   },
-  nodeTypes: ['for_statement'],
+  nodeTypes: [],
   mustContain: ['delete('],
   check({ file, scope, pkg, goVersion, report }) {
-    for (const loop of file.nodes('for_statement')) {
+    for (const loop of file.nodesMatching(/\bfor\b/g, 'for_statement')) {
       const target = clearedMap(scope, loop);
       if (!target) continue;
       const { fix, hint } = makeFix(file, scope, pkg, loop, target, goVersion);

@@ -62,14 +62,14 @@ export default defineRule({
       ],
     },
   },
-  nodeTypes: ['for_statement'],
+  nodeTypes: [],
   mustContain: ['make(chan', 'range'],
   check({ file, scope, pkg, report }) {
     // An early exit on the text: the channel must be made (`make(chan …)`) in the declaration that ranges over it.
     const makes = [...file.source.matchAll(MAKE_CHAN)].map((m) => m.index ?? 0);
     if (makes.length === 0) return;
     const decls = file.root.namedChildren.filter((d) => makes.some((i) => i >= d.startIndex && i < d.endIndex));
-    for (const loop of file.nodes('for_statement')) {
+    for (const loop of file.nodesMatching(/\bfor\b/g, 'for_statement')) {
       if (!decls.some((d) => loop.startIndex >= d.startIndex && loop.endIndex <= d.endIndex)) continue;
       const clause = loop.namedChildren.find((c) => c.type === 'range_clause');
       const operand = unparen(clause?.childForFieldName('right'));

@@ -6,20 +6,21 @@ import type { Binding, Scope } from '../../analysis/scope.js';
  * visitor to skip a node's children. Used on small subtrees (one function), never whole files.
  */
 export function walk(root: SyntaxNode, visit: (node: SyntaxNode) => boolean | void): void {
+  // Only named nodes are materialised (each node object costs native calls); the cursor's own
+  // depth tells when the walk is back at the root.
   const cursor = root.walk();
-  let descend = true;
+  let depth = 0;
   for (;;) {
-    if (descend) {
-      const node = cursor.currentNode;
-      descend = node.isNamed ? visit(node) !== false : true;
+    const descend = cursor.nodeIsNamed ? visit(cursor.currentNode) !== false : true;
+    if (descend && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
     }
-    if (descend && cursor.gotoFirstChild()) continue;
-    descend = true;
     for (;;) {
-      if (cursor.currentNode.id === root.id) return;
+      if (depth === 0) return;
       if (cursor.gotoNextSibling()) break;
-      if (!cursor.gotoParent()) return;
-      if (cursor.currentNode.id === root.id) return;
+      cursor.gotoParent();
+      depth--;
     }
   }
 }
@@ -62,16 +63,18 @@ export function sameBinding(a: Binding | undefined, b: Binding | undefined): boo
 
 /** The identifiers in a subtree that refer to `binding`. */
 export function referencesTo(scope: Scope, root: SyntaxNode, binding: Binding): SyntaxNode[] {
+  // A text search for the name inside the subtree finds the candidates; only those are looked up
+  // in the tree and resolved, so the cost follows the mentions, not the size of the function.
   const refs: SyntaxNode[] = [];
-  walk(root, (node) => {
-    if (
-      node.type === 'identifier' &&
-      node.text === binding.name &&
-      node.id !== binding.declNode.id &&
-      sameBinding(scope.resolveIdent(node), binding)
-    )
-      refs.push(node);
-  });
+  const source = scope.file.source;
+  const name = binding.name;
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])${name.replace(/[$]/g, '\\$')}(?![\\p{L}\\p{N}_])`, 'gu');
+  pattern.lastIndex = root.startIndex;
+  for (let match = pattern.exec(source); match && match.index < root.endIndex; match = pattern.exec(source)) {
+    const node = root.namedDescendantForIndex(match.index, match.index + name.length);
+    if (node.type !== 'identifier' || node.startIndex !== match.index || node.endIndex !== match.index + name.length) continue;
+    if (node.id !== binding.declNode.id && sameBinding(scope.resolveIdent(node), binding)) refs.push(node);
+  }
   return refs;
 }
 

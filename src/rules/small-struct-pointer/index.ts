@@ -38,11 +38,14 @@ export default defineRule({
       ],
     },
   },
-  nodeTypes: ['function_declaration', 'method_declaration'],
+  nodeTypes: [],
+  mustContain: ['&'],
   check({ file, pkg, report }) {
     if (pkg.types.size === 0 || isTestFile(file)) return;
+    // The package index already holds every function and method: no node list of the file is needed.
+    const declared = [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].filter((f) => f.file === file);
     for (const type of ['function_declaration', 'method_declaration']) {
-      for (const fn of file.nodes(type)) {
+      for (const fn of declared.filter((f) => f.node.type === type).map((f) => f.node)) {
         const typeName = pointerResult(fn);
         if (!typeName || !pkg.isSmallScalarStruct(typeName) || hasPointerMethods(pkg, typeName)) continue;
         if (!returnsOnlyLiterals(fn, typeName)) continue;

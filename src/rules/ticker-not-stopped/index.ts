@@ -52,11 +52,11 @@ export default defineRule({
     },
     severityFor: (version) => (atLeast(version, 23) ? 'notice' : 'warning'),
   },
-  nodeTypes: ['call_expression'],
+  nodeTypes: [],
   requiresImports: ['time'],
   check({ file, scope, goVersion, report }) {
     const go123 = atLeast(goVersion, 23);
-    for (const call of file.nodes('call_expression')) {
+    for (const call of file.nodesMatching(/\.\s*New(?:Ticker|Timer)\s*\(/g, 'call_expression')) {
       const ctor = timeCall(file, scope, call, CONSTRUCTORS);
       if (!ctor) continue;
       const kind = ctor === 'NewTicker' ? 'ticker' : 'timer';

@@ -36,10 +36,10 @@ export default defineRule({
     },
     severityFor: (version) => (atLeast(version, 23) ? 'notice' : 'warning'),
   },
-  nodeTypes: ['call_expression'],
+  nodeTypes: [],
   requiresImports: ['time'],
   check({ file, scope, goVersion, report }) {
-    for (const call of file.nodes('call_expression')) {
+    for (const call of file.nodesMatching(/\.\s*After\s*\(/g, 'call_expression')) {
       if (!timeCall(file, scope, call, ['After'])) continue;
       const selectCase = selectCaseOf(call);
       const select = selectCase?.parent;

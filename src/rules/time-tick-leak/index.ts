@@ -46,11 +46,11 @@ export default defineRule({
     },
     severityFor: (version) => (atLeast(version, 23) ? 'off' : 'warning'),
   },
-  nodeTypes: ['call_expression'],
+  nodeTypes: [],
   requiresImports: ['time'],
   check({ file, scope, pkg, report }) {
     if (isTestFile(file)) return;
-    for (const call of file.nodes('call_expression')) {
+    for (const call of file.nodesMatching(/\.\s*Tick\s*\(/g, 'call_expression')) {
       if (!timeCall(file, scope, call, ['Tick'])) continue;
       const func = enclosingFunction(call);
       if (!func) continue;

@@ -49,10 +49,10 @@ export default defineRule({
       ],
     },
   },
-  nodeTypes: ['call_expression'],
+  nodeTypes: [],
   mustContain: ['chan', 'go '],
   check({ file, scope, report }) {
-    for (const call of file.nodes('call_expression')) {
+    for (const call of file.nodesMatching(/\bmake\s*\(\s*chan\b/g, 'call_expression')) {
       const declared = unbufferedChannelDecl(scope, call);
       if (!declared) continue;
       const { binding } = declared;
