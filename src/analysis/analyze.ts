@@ -136,8 +136,8 @@ function versionFromGoMods(path: string, goMods: ReadonlyMap<string, string>): G
 function skipReason(source: SourceFile, excluded: (path: string) => boolean, maxChars: number): string | undefined {
   if (excluded(source.path)) return 'excluded';
   if (source.content.includes('\0')) return 'binary file';
-  if (source.content.length > maxChars) return `larger than ${Math.round(maxChars / 1024 / 1024)} MiB`;
   if (isGenerated(source.content)) return 'generated file';
+  if (source.content.length > maxChars) return `larger than ${Math.round(maxChars / 1024 / 1024)} MiB`;
   return undefined;
 }
 

@@ -175,7 +175,7 @@ function readHeader(root: SyntaxNode): { packageName: string; imports: Map<strin
         if (alias === '_' || alias === '.') continue;
         imports.set(alias ?? defaultImportName(path), path);
       }
-    } else if (type !== 'comment' && type !== 'ERROR' && packageName !== '') break;
+    } else if (cursor.nodeIsNamed && type !== 'comment' && type !== 'ERROR' && packageName !== '') break;
   } while (cursor.gotoNextSibling());
   return { packageName, imports };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { goModVersion, type GoVersion } from '../analysis/go-version.js';
 import type { SourceFile } from '../analysis/model.js';
@@ -30,20 +30,36 @@ export function displayPath(cwd: string, absolute: string): string {
 export function collectGoFiles(paths: readonly string[], cwd: string): LocalFiles {
   const named = new Set<string>();
   const unreadable: Array<{ path: string; reason: string }> = [];
+  const visitedDirs = new Set<string>();
   const visit = (absolute: string, top: boolean): void => {
     let stat;
     try {
       stat = statSync(absolute);
     } catch (error) {
-      unreadable.push({
-        path: displayPath(cwd, absolute),
-        reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(error),
-      });
+      const code = (error as NodeJS.ErrnoException).code;
+      // A dangling symlink met while walking is not worth a message; a named path that is missing is.
+      if (top || code !== 'ENOENT') {
+        const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'symbolic link loop' : String(error);
+        unreadable.push({ path: displayPath(cwd, absolute), reason });
+      }
       return;
     }
     if (stat.isDirectory()) {
       if (!top && SKIPPED_DIRS.has(absolute.split(sep).pop() ?? '')) return;
-      for (const entry of readdirSync(absolute).sort()) visit(join(absolute, entry), false);
+      // Another repository (a git submodule) is not part of this one.
+      if (!top && existsSync(join(absolute, '.git'))) return;
+      // Symbolic links may form loops or reach the same directory twice: visit each real directory once.
+      const real = realpathSync(absolute);
+      if (visitedDirs.has(real)) return;
+      visitedDirs.add(real);
+      let entries: string[];
+      try {
+        entries = readdirSync(absolute).sort();
+      } catch (error) {
+        unreadable.push({ path: displayPath(cwd, absolute), reason: (error as Error).message });
+        return;
+      }
+      for (const entry of entries) visit(join(absolute, entry), false);
     } else if (stat.isFile() && (absolute.endsWith('.go') || top)) {
       named.add(absolute);
     }
