@@ -1,0 +1,244 @@
+/**
+ * Markdown for GitHub: review comments, the review body, and the check-run summary and text.
+ * Everything here is pure; rule titles and documentation links come from rule metadata.
+ */
+import { severityRank, type Finding, type Severity } from '../analysis/model.js';
+import type { Config } from '../config/schema.js';
+import { ruleDocsUrl } from '../rules/define-rule.js';
+import { ruleById } from '../rules/index.js';
+import { markerOf } from '../review/fingerprint.js';
+import { suggestionBlock, type LineReplacement } from './suggestion.js';
+
+/** GitHub's limit on a check run's `summary` and `text`, and on a comment body. */
+export const GITHUB_TEXT_LIMIT = 65_535;
+
+/** A finding with its fingerprint, as the reports list it. */
+export interface ListedFinding {
+  readonly finding: Finding;
+  readonly fingerprint: string;
+}
+
+/** ruleTitle returns a rule's title, or its id when the rule is unknown. */
+export function ruleTitle(id: string): string {
+  return ruleById(id)?.meta.title ?? id;
+}
+
+/** bySeverity sorts findings most severe first, then by path and line. */
+export function bySeverity<F extends Finding>(findings: readonly F[]): F[] {
+  return [...findings].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column,
+  );
+}
+
+/** How a review comment offers the fix: a suggestion, or the reason it cannot. */
+export type CommentFix = { readonly suggestion: LineReplacement } | { readonly reason: string } | undefined;
+
+/**
+ * commentBody renders one review comment: bold title, why (the message and the hint), the
+ * suggestion block when the fix can be one, the documentation link, how to suppress, and the hidden
+ * fingerprint marker.
+ */
+export function commentBody(finding: Finding, fingerprint: string, fix: CommentFix): string {
+  const why = escapeInline(sentence(finding.message)) + (finding.hint ? ` ${escapeInline(sentence(finding.hint))}` : '');
+  const parts = [`**${escapeInline(ruleTitle(finding.rule))}**`, why];
+  if (finding.fix && fix && 'suggestion' in fix) {
+    parts.push(`${escapeInline(sentence(finding.fix.message).replace(/\.$/, ':'))}\n\n${suggestionBlock(fix.suggestion.newLines)}`);
+  } else if (finding.fix) {
+    const reason = fix && 'reason' in fix ? ` (no one-click suggestion: ${fix.reason})` : '';
+    parts.push(`Fix: ${escapeInline(sentence(finding.fix.message).replace(/\.$/, ''))}${reason}.`);
+  }
+  parts.push(footer(finding));
+  parts.push(markerOf(fingerprint));
+  return parts.join('\n\n');
+}
+
+function footer(finding: Finding): string {
+  return (
+    `<sub>\`${finding.rule}\` · ${finding.severity} · [rule documentation](${ruleDocsUrl(finding.rule)}) · ` +
+    `to suppress, add \`//leakhound:ignore ${finding.rule} <reason>\` on this line or the line above</sub>`
+  );
+}
+
+/** Input of {@link reviewBody}. */
+export interface ReviewBodyInput {
+  readonly htmlUrl: string;
+  readonly sha: string;
+  /** Comments posted with this review. */
+  readonly posted: readonly ListedFinding[];
+  /** New findings that did not fit under max_comments. */
+  readonly overflow: readonly ListedFinding[];
+  /** New findings whose line could not carry a comment. */
+  readonly unplaced: readonly ListedFinding[];
+  readonly maxComments: number;
+}
+
+/**
+ * reviewBody renders the review's body: a one-line count, then the findings that are not comments
+ * (over the limit, or not placeable), each with its hidden marker so a later run does not list it again.
+ */
+export function reviewBody(input: ReviewBodyInput): string {
+  const all = [...input.posted, ...input.overflow, ...input.unplaced].map((l) => l.finding);
+  const lines = [
+    `**leakhound** found ${plural(all.length, 'new leak')} in this change (${severityCounts(all)}) at ${input.sha.slice(0, 7)}.`,
+  ];
+  if (input.overflow.length > 0) {
+    lines.push('', `Not posted as comments (at most ${input.maxComments} per run, most severe first):`, '');
+    lines.push(...input.overflow.map((l) => listItem(l, input.htmlUrl, input.sha)));
+  }
+  if (input.unplaced.length > 0) {
+    lines.push('', 'On lines a comment cannot be attached to:', '');
+    lines.push(...input.unplaced.map((l) => listItem(l, input.htmlUrl, input.sha)));
+  }
+  lines.push('', '<sub>The check run **leakhound** lists every finding of this commit.</sub>');
+  return truncate(lines.join('\n'), GITHUB_TEXT_LIMIT);
+}
+
+function listItem(l: ListedFinding, htmlUrl: string, sha: string): string {
+  const f = l.finding;
+  const link = `[\`${f.path}:${f.line}\`](${htmlUrl}/blob/${sha}/${encodePath(f.path)}#L${f.line})`;
+  return `- ${link} **${escapeInline(ruleTitle(f.rule))}** (${f.severity}): ${escapeInline(f.message)} ${markerOf(l.fingerprint)}`;
+}
+
+/** What the check-run summary reports besides the findings. */
+export interface SummaryInput {
+  readonly sha: string;
+  readonly config: Config;
+  readonly configErrors: readonly string[];
+  /** Every finding of the touched packages, marked against the diff. */
+  readonly findings: readonly (Finding & { readonly inDiff: boolean })[];
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  readonly filesAnalysed: number;
+  readonly goFilesChanged: number;
+  /** Set when a newer commit was pushed while this one was analysed. */
+  readonly supersededBy?: string;
+  /** What else happened, one line each: the review (posted, resolved, failed, disabled), limits hit. */
+  readonly reviewNotes: readonly string[];
+}
+
+/** checkTitle is the check run's title: the count of findings in the change. */
+export function checkTitle(inDiff: readonly Finding[]): string {
+  if (inDiff.length === 0) return 'No leaks in the changed lines';
+  return `${plural(inDiff.length, 'leak')} in the changed lines (${severityCounts(inDiff)})`;
+}
+
+/**
+ * checkSummary renders the check run's summary: a table by rule (linking the docs), the files not
+ * analysed and why, configuration errors, and what happened to the review.
+ */
+export function checkSummary(input: SummaryInput): string {
+  const inDiff = input.findings.filter((f) => f.inDiff);
+  const out: string[] = [];
+  if (input.supersededBy) {
+    out.push(
+      `> [!NOTE]\n> Superseded: the pull request moved on to ${input.supersededBy.slice(0, 7)} while ${input.sha.slice(0, 7)} was analysed, ` +
+        'so no review was posted for this commit; the newer commit has its own run.',
+      '',
+    );
+  }
+  out.push(
+    `Analysed ${plural(input.filesAnalysed, 'Go file')} in the packages touched by ${plural(input.goFilesChanged, 'changed Go file')} at ${input.sha.slice(0, 7)}. ` +
+      (input.config.fail_on === 'never'
+        ? 'Findings never fail this check (`fail_on: never`).'
+        : `Findings at or above **${input.config.fail_on}** fail this check.`),
+  );
+  if (input.findings.length > 0) {
+    out.push('', '| Rule | Severity | In the change | Elsewhere in the touched packages |', '|---|---|---:|---:|');
+    const byRule = new Map<string, (Finding & { inDiff: boolean })[]>();
+    for (const f of input.findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+    const rows = [...byRule.entries()].sort(
+      ([, a], [, b]) => maxRank(b) - maxRank(a) || b.filter((f) => f.inDiff).length - a.filter((f) => f.inDiff).length,
+    );
+    for (const [rule, list] of rows) {
+      const severities = [...new Set(list.map((f) => f.severity))].join(', ');
+      const here = list.filter((f) => f.inDiff).length;
+      out.push(
+        `| [\`${rule}\`](${ruleDocsUrl(rule)}): ${escapeTable(ruleTitle(rule))} | ${severities} | ${here} | ${list.length - here} |`,
+      );
+    }
+  }
+  if (inDiff.length === 0 && input.findings.length > 0) out.push('', 'None of these is on a line this pull request adds or changes.');
+  if (input.skipped.length > 0) {
+    out.push('', '### Files not analysed', '');
+    out.push(
+      ...capList(
+        input.skipped.map((s) => `- \`${s.path}\`: ${escapeInline(s.reason)}`),
+        100,
+      ),
+    );
+  }
+  if (input.configErrors.length > 0) {
+    out.push('', '### Configuration', '', 'Problems in `.github/leakhound.yml` (the affected settings use their defaults):', '');
+    out.push(
+      ...capList(
+        input.configErrors.map((e) => `- ${escapeInline(e)}`),
+        50,
+      ),
+    );
+  }
+  if (input.reviewNotes.length > 0) {
+    out.push('', '### Run', '', ...input.reviewNotes.map((n) => `- ${n}`));
+  }
+  return truncate(out.join('\n'), GITHUB_TEXT_LIMIT);
+}
+
+/** checkText lists every finding in the change, one per line, for when the review is missing. */
+export function checkText(inDiff: readonly ListedFinding[]): string | undefined {
+  if (inDiff.length === 0) return undefined;
+  const lines = inDiff.map(({ finding: f }) => {
+    const fix = f.fix ? ` Fix: ${escapeInline(sentence(f.fix.message))}` : f.hint ? ` ${escapeInline(sentence(f.hint))}` : '';
+    return `- **${f.severity}** \`${f.path}:${f.line}\` [\`${f.rule}\`](${ruleDocsUrl(f.rule)}): ${escapeInline(f.message)}.${fix}`;
+  });
+  return truncate(['## Findings in the changed lines', '', ...lines].join('\n'), GITHUB_TEXT_LIMIT);
+}
+
+/** severityCounts counts findings by severity, most severe first: "1 error, 2 warnings". */
+export function severityCounts(findings: readonly Finding[]): string {
+  const order: Severity[] = ['error', 'warning', 'notice'];
+  return order
+    .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => plural(n, s))
+    .join(', ');
+}
+
+function maxRank(findings: readonly Finding[]): number {
+  return Math.max(...findings.map((f) => severityRank(f.severity)));
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?:]$/.test(t) ? t : `${t}.`;
+}
+
+/** Escapes Markdown punctuation outside `code spans`, so messages about `*T` or `<-ch` render as written. */
+function escapeInline(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part : part.replace(/([<>*_|[\]\\])/g, '\\$1')))
+    .join('');
+}
+
+function escapeTable(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+function capList(lines: readonly string[], max: number): string[] {
+  if (lines.length <= max) return [...lines];
+  return [...lines.slice(0, max), `- … and ${lines.length - max} more`];
+}
+
+/** truncate keeps text under GitHub's limit, cutting at a line break and saying so. */
+export function truncate(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const note = '\n\n… (truncated: GitHub limits this text to 65,535 characters)';
+  const cut = text.lastIndexOf('\n', limit - note.length);
+  return text.slice(0, cut > 0 ? cut : limit - note.length) + note;
+}

@@ -1,0 +1,112 @@
+/** Writes the "leakhound" check run: created in progress, completed with annotations 50 at a time. */
+import type { Annotation, CheckResult, CheckRunHandle, CheckSink } from '../review/ports.js';
+import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
+
+/** The check run's name; also how re-run events are recognised as ours. */
+export const CHECK_NAME = 'leakhound';
+/** The identifier of the "Re-run" button on a completed check run. */
+export const RERUN_ACTION = 'rerun';
+/** GitHub accepts at most 50 annotations per request; further ones are appended by updates. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+/** Options of {@link createCheckSink}. */
+export interface CheckSinkOptions {
+  readonly octokit: GitHubClient;
+  readonly repo: RepoRef;
+  /** The pull request, kept as the check run's external_id. */
+  readonly pullNumber: number;
+  readonly retry?: RetryOptions;
+  readonly now?: () => Date;
+}
+
+/** createCheckSink implements the pipeline's {@link CheckSink} with `checks.create` and `checks.update`. */
+export function createCheckSink(options: CheckSinkOptions): CheckSink {
+  const { octokit, repo } = options;
+  const now = options.now ?? (() => new Date());
+  return {
+    async start(headSha) {
+      const { data } = await withRetryAfter(
+        () =>
+          octokit.rest.checks.create({
+            ...repo,
+            name: CHECK_NAME,
+            head_sha: headSha,
+            status: 'in_progress',
+            started_at: now().toISOString(),
+            external_id: String(options.pullNumber),
+            output: { title: 'Analysing', summary: `Looking for pointer leaks in the Go packages this pull request touches.` },
+          }),
+        options.retry,
+      );
+      return checkRunHandle(options, data.id, now);
+    },
+  };
+}
+
+function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () => Date): CheckRunHandle {
+  const { octokit, repo } = options;
+  return {
+    async complete(result: CheckResult) {
+      const batches: Annotation[][] = [];
+      for (let i = 0; i < result.annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+        batches.push(result.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+      }
+      const last = batches.pop() ?? [];
+      // Earlier batches go first while the run is still in progress, so "completed" means complete.
+      for (const batch of batches) {
+        await withRetryAfter(
+          () =>
+            octokit.rest.checks.update({
+              ...repo,
+              check_run_id: checkRunId,
+              output: { title: result.title, summary: result.summary, annotations: batch.map(toApiAnnotation) },
+            }),
+          options.retry,
+        );
+      }
+      await withRetryAfter(
+        () =>
+          octokit.rest.checks.update({
+            ...repo,
+            check_run_id: checkRunId,
+            status: 'completed',
+            conclusion: result.conclusion,
+            completed_at: now().toISOString(),
+            output: {
+              title: result.title,
+              summary: result.summary,
+              ...(result.text !== undefined ? { text: result.text } : {}),
+              ...(last.length > 0 ? { annotations: last.map(toApiAnnotation) } : {}),
+            },
+            actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }],
+          }),
+        options.retry,
+      );
+    },
+  };
+}
+
+/** toApiAnnotation converts an annotation to the REST shape; columns only on single-line ones, as the API requires. */
+export function toApiAnnotation(a: Annotation): {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title: string;
+  message: string;
+  raw_details?: string;
+} {
+  return {
+    path: a.path,
+    start_line: a.startLine,
+    end_line: a.endLine,
+    ...(a.startLine === a.endLine && a.startColumn !== undefined ? { start_column: a.startColumn } : {}),
+    ...(a.startLine === a.endLine && a.endColumn !== undefined ? { end_column: a.endColumn } : {}),
+    annotation_level: a.level,
+    title: a.title,
+    message: a.message,
+    ...(a.rawDetails !== undefined ? { raw_details: a.rawDetails } : {}),
+  };
+}

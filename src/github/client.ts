@@ -1,0 +1,66 @@
+/**
+ * The GitHub client type and the small helpers every module of src/github shares. This directory is
+ * the only place that names Octokit or calls the API.
+ */
+import type { ProbotOctokit } from 'probot';
+
+/** The authenticated client Probot hands to each event (`context.octokit`). */
+export type GitHubClient = ProbotOctokit;
+
+/** A repository, as the API addresses it. */
+export interface RepoRef {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+/** Options of {@link withRetryAfter}. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 2). */
+  readonly retries?: number;
+  /** Longest single wait in seconds; a longer `retry-after` is not waited for (default 90). */
+  readonly maxWaitSeconds?: number;
+  /** Seconds to wait on a secondary rate limit without `retry-after` (default 60, as GitHub advises). */
+  readonly fallbackSeconds?: number;
+  /** Replaceable for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * withRetryAfter runs a write and, when GitHub answers with a rate limit (403 or 429 carrying
+ * `retry-after`, or a "secondary rate limit" message), waits as told and tries again.
+ *
+ * Why: Probot's throttling plugin already spaces writes (one a second per installation, three
+ * seconds between notification-triggering ones), but its secondary-rate-limit handler only logs and
+ * never retries (probot/lib/octokit/get-octokit-throttle-options.js). GitHub's REST docs ask
+ * integrators to wait for `retry-after`, else at least a minute, before retrying.
+ */
+export async function withRetryAfter<T>(write: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const retries = options.retries ?? 2;
+  const sleep = options.sleep ?? sleepMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const wait = retryAfterSeconds(error, options.fallbackSeconds ?? 60);
+      if (wait === undefined || attempt >= retries || wait > (options.maxWaitSeconds ?? 90)) throw error;
+      await sleep(wait * 1000);
+    }
+  }
+}
+
+/** retryAfterSeconds returns the seconds GitHub asks to wait before retrying, or undefined when the error is not a rate limit. */
+export function retryAfterSeconds(error: unknown, fallbackSeconds: number): number | undefined {
+  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string | number | undefined> } } | null;
+  if (!e || (e.status !== 403 && e.status !== 429)) return undefined;
+  const headers = e.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) return retryAfter;
+  if (String(headers['x-ratelimit-remaining']) === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (Number.isFinite(reset)) return Math.max(0, Math.ceil(reset - Date.now() / 1000));
+  }
+  if (/secondary rate limit/i.test(e.message ?? '')) return fallbackSeconds;
+  return undefined;
+}

@@ -1,0 +1,264 @@
+/**
+ * The pipeline of one run: source → analyze → filter → report. It talks to GitHub only through the
+ * ports of ./ports.ts, so it can be tested with plain objects.
+ */
+import { analyze } from '../analysis/analyze.js';
+import type { SourceFile } from '../analysis/model.js';
+import { severityRank } from '../analysis/model.js';
+import type { Config } from '../config/schema.js';
+import { markFindings, type MarkedFinding } from '../diff/filter.js';
+import { bySeverity, checkSummary, checkText, checkTitle, reviewBody, ruleTitle, type ListedFinding } from '../format/markdown.js';
+import { fingerprintFindings } from './fingerprint.js';
+import { planReview, type PlanInput, type ReviewPlan } from './plan.js';
+import type {
+  Annotation,
+  CheckResult,
+  CheckRunHandle,
+  CheckSink,
+  PullRequestSource,
+  ReviewSink,
+  RunLog,
+  RunReport,
+  RunTarget,
+} from './ports.js';
+import { selectGoFiles, type SkippedFile } from './select.js';
+import { messageOf, stage, statusOf } from './stage.js';
+
+/** What {@link runReview} works with. */
+export interface RunPorts {
+  readonly source: PullRequestSource;
+  readonly checks: CheckSink;
+  readonly reviews: ReviewSink;
+  readonly log: RunLog;
+}
+
+/**
+ * runReview reviews one commit of a pull request: it creates the check run `in_progress`, reads the
+ * configuration and the changed files, fetches every Go file of the touched packages, analyses
+ * them, posts one review with the new findings on changed lines, resolves the threads of fixed
+ * findings, and completes the check run. When a step fails the check run is still completed (as
+ * `neutral`, naming the step) and the error is rethrown for the caller to log.
+ */
+export async function runReview(target: RunTarget, ports: RunPorts): Promise<RunReport> {
+  const check = await stage('create the check run', () => ports.checks.start(target.headSha));
+  try {
+    return await analyseAndReport(target, ports, check);
+  } catch (error) {
+    ports.log.error({ err: error, stage: (error as { stage?: string }).stage }, 'leakhound run failed');
+    await check
+      .complete({
+        conclusion: 'neutral',
+        title: 'leakhound could not analyse this commit',
+        summary: `The run stopped: ${messageOf(error)}.\n\nUse **Re-run** (or comment \`/recheck\` on the pull request) to try again.`,
+        annotations: [],
+      })
+      .catch((completeError: unknown) => ports.log.error({ err: completeError }, 'could not complete the check run either'));
+    throw error;
+  }
+}
+
+async function analyseAndReport(target: RunTarget, ports: RunPorts, check: CheckRunHandle): Promise<RunReport> {
+  const { source, log } = ports;
+  const loaded = await stage('read .github/leakhound.yml', () => source.loadConfig());
+  const config = loaded.config;
+  const prFiles = await stage('list the pull request files', () => source.listFiles());
+  const selection = selectGoFiles(prFiles, config);
+  const fetched =
+    selection.dirs.length > 0
+      ? await stage('fetch the Go files', () => source.fetchFiles(target.headSha, selection.dirs, selection.goModCandidates))
+      : { files: [], goMods: [], problems: [] };
+
+  const analysable = new Set(selection.analysable);
+  const result = analyze(fetched.files, { config, goMods: fetched.goMods });
+  const marked = markFindings(result.findings, selection.changed);
+  const fingerprints = fingerprintFindings(marked);
+  const inDiff = bySeverity(marked.filter((f) => f.inDiff));
+  const listed: ListedFinding[] = inDiff.map((finding) => ({ finding, fingerprint: fingerprints.get(finding) ?? '' }));
+
+  const fetchedPaths = new Set(fetched.files.map((f) => f.path));
+  const skippedPaths = new Set(result.problems.filter((p) => p.kind === 'skipped').map((p) => p.path));
+  const skipped: SkippedFile[] = [
+    ...selection.skipped,
+    ...fetched.problems.filter((p) => analysable.has(p.path)),
+    ...result.problems.filter((p) => analysable.has(p.path)).map((p) => ({ path: p.path, reason: p.reason })),
+    ...selection.analysable
+      .filter((p) => !fetchedPaths.has(p) && !fetched.problems.some((q) => q.path === p))
+      .map((path) => ({
+        path,
+        reason: 'not found at the head commit',
+      })),
+  ];
+  const analysedPaths = new Set(selection.analysable.filter((p) => fetchedPaths.has(p) && !skippedPaths.has(p)));
+  log.info(
+    {
+      goFiles: selection.analysable.length,
+      packages: selection.dirs.length,
+      analysed: result.filesAnalysed,
+      findings: marked.length,
+      inDiff: inDiff.length,
+    },
+    'analysed',
+  );
+
+  const notes: string[] = [];
+  // GitHub lists at most 3,000 files of a pull request (pulls.listFiles docs).
+  if (prFiles.length >= 3000) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
+  const review: ReviewOutcome = config.review_comments
+    ? await reviewStep(target, ports, config, {
+        inDiff,
+        fingerprints,
+        changed: selection.changed,
+        contents: new Map(fetched.files.map((f): [string, SourceFile] => [f.path, f])),
+        analysedPaths,
+        maxComments: config.max_comments,
+      })
+    : { ...NO_REVIEW, notes: ['Review comments are off (`review_comments: false`); the findings are in this check run only.'] };
+  notes.push(...review.notes);
+  const { supersededBy, commentsPosted, listedInBody, threadsResolved, reviewError } = review;
+
+  const checkResult: CheckResult = {
+    conclusion: conclusionOf(inDiff, config),
+    title: checkTitle(inDiff),
+    summary: checkSummary({
+      sha: target.headSha,
+      config,
+      configErrors: loaded.errors,
+      findings: marked,
+      skipped,
+      filesAnalysed: result.filesAnalysed,
+      goFilesChanged: selection.analysable.length,
+      ...(supersededBy ? { supersededBy } : {}),
+      reviewNotes: notes,
+    }),
+    ...optionalText(checkText(listed)),
+    annotations: inDiff.map(annotationOf),
+  };
+  await stage('complete the check run', () => check.complete(checkResult));
+  return {
+    conclusion: checkResult.conclusion,
+    findingsInDiff: inDiff,
+    commentsPosted,
+    listedInBody,
+    threadsResolved,
+    superseded: supersededBy !== undefined,
+    ...(reviewError ? { reviewError } : {}),
+  };
+}
+
+/** What the review step did. */
+interface ReviewOutcome {
+  readonly supersededBy?: string;
+  readonly commentsPosted: number;
+  readonly listedInBody: number;
+  readonly threadsResolved: number;
+  readonly reviewError?: string;
+  readonly notes: string[];
+}
+
+const NO_REVIEW: ReviewOutcome = { commentsPosted: 0, listedInBody: 0, threadsResolved: 0, notes: [] };
+
+/**
+ * reviewStep re-reads the head and our threads, then (unless the head moved) posts the review and
+ * resolves the threads of fixed findings. A refused review or resolution is reported, not thrown.
+ */
+async function reviewStep(target: RunTarget, ports: RunPorts, config: Config, input: Omit<PlanInput, 'state'>): Promise<ReviewOutcome> {
+  const { reviews, log } = ports;
+  const state = await stage('read the review threads', () => reviews.readState());
+  if (state.headSha !== target.headSha) {
+    log.info({ analysed: target.headSha, head: state.headSha }, 'superseded: no review for this commit');
+    return { ...NO_REVIEW, supersededBy: state.headSha };
+  }
+  const plan = planReview({ ...input, state });
+  const notes: string[] = [];
+  const posted = await postReview(target, plan, reviews, config, log);
+  let threadsResolved = 0;
+  if (plan.threadsToResolve.length > 0) {
+    try {
+      threadsResolved = (await reviews.resolveThreads(plan.threadsToResolve)).length;
+    } catch (error) {
+      log.warn({ err: error }, 'could not resolve the threads of fixed findings');
+      notes.push(`Could not resolve the threads of fixed findings: ${messageOf(error)}.`);
+    }
+  }
+  notes.push(...reviewNotes(plan, posted.commentsPosted, posted.listedInBody, threadsResolved, posted.reviewError));
+  return { ...posted, threadsResolved, notes };
+}
+
+async function postReview(
+  target: RunTarget,
+  plan: ReviewPlan,
+  reviews: ReviewSink,
+  config: Config,
+  log: RunLog,
+): Promise<{ commentsPosted: number; listedInBody: number; reviewError?: string }> {
+  if (plan.comments.length + plan.overflow.length + plan.unplaced.length === 0) return { commentsPosted: 0, listedInBody: 0 };
+  const bodyInput = { htmlUrl: target.htmlUrl, sha: target.headSha, maxComments: config.max_comments };
+  const comments = plan.comments.map(({ listed: _listed, ...draft }) => draft);
+  try {
+    await reviews.postReview({
+      commitId: target.headSha,
+      body: reviewBody({ ...bodyInput, posted: plan.comments.map((c) => c.listed), overflow: plan.overflow, unplaced: plan.unplaced }),
+      comments,
+    });
+    return { commentsPosted: comments.length, listedInBody: plan.overflow.length + plan.unplaced.length };
+  } catch (error) {
+    log.warn({ err: error, status: statusOf(error) }, 'the review was refused');
+    if (statusOf(error) !== 422 || comments.length === 0) return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error) };
+  }
+  // GitHub refused a comment despite the checks (a 422 names no comment): list everything in the body instead.
+  const all = [...plan.comments.map((c) => c.listed), ...plan.unplaced];
+  try {
+    await reviews.postReview({
+      commitId: target.headSha,
+      body: reviewBody({ ...bodyInput, posted: [], overflow: plan.overflow, unplaced: all }),
+      comments: [],
+    });
+    return { commentsPosted: 0, listedInBody: all.length + plan.overflow.length };
+  } catch (error) {
+    log.warn({ err: error }, 'the body-only review was refused too');
+    return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error) };
+  }
+}
+
+function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, resolved: number, reviewError: string | undefined): string[] {
+  const notes: string[] = [];
+  if (reviewError) notes.push(`The review could not be posted (${reviewError}); the findings are listed here instead.`);
+  if (posted > 0) notes.push(`Posted ${posted} review comment${posted === 1 ? '' : 's'}.`);
+  if (listedInBody > 0) notes.push(`Listed ${listedInBody} finding${listedInBody === 1 ? '' : 's'} in the review body.`);
+  if (plan.alreadyReported > 0)
+    notes.push(`${plan.alreadyReported} finding${plan.alreadyReported === 1 ? ' was' : 's were'} already reported.`);
+  if (resolved > 0) notes.push(`Resolved ${resolved} thread${resolved === 1 ? '' : 's'} of fixed findings.`);
+  return notes;
+}
+
+/**
+ * conclusionOf: `failure` when a finding in the change is at or above `fail_on`, `neutral` when
+ * there are findings below it, `success` when there are none.
+ */
+export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config): CheckResult['conclusion'] {
+  if (inDiff.length === 0) return 'success';
+  const failOn = config.fail_on;
+  if (failOn !== 'never' && inDiff.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 'failure';
+  return 'neutral';
+}
+
+/** annotationOf turns a finding into a check-run annotation. */
+export function annotationOf(finding: MarkedFinding): Annotation {
+  const level = finding.severity === 'error' ? 'failure' : finding.severity;
+  const sameLine = finding.line === finding.endLine;
+  const extra = finding.fix ? `Fix: ${finding.fix.message}.` : finding.hint ? finding.hint : undefined;
+  return {
+    path: finding.path,
+    startLine: finding.line,
+    endLine: finding.endLine,
+    ...(sameLine ? { startColumn: finding.column, endColumn: Math.max(finding.column, finding.endColumn) } : {}),
+    level,
+    title: `${ruleTitle(finding.rule)} (${finding.rule})`.slice(0, 255),
+    message: finding.message,
+    ...(extra ? { rawDetails: extra } : {}),
+  };
+}
+
+function optionalText(text: string | undefined): { text?: string } {
+  return text === undefined ? {} : { text };
+}

@@ -1,0 +1,144 @@
+/**
+ * Starts the real app the way `npm start` does (`probot run <compiled src/index.js>`) in a child
+ * process pointed at the fake GitHub through GHE_HOST/GHE_PROTOCOL, and sends it signed webhooks
+ * over HTTP. Shared by the end-to-end test and the benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A running app process. */
+export interface AppProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Everything the process printed (JSON log lines), for failure messages. */
+  readonly output: string[];
+  /** Stops the process (SIGTERM, then SIGKILL after 3 s) and removes its working directory. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startApp}. */
+export interface StartAppOptions {
+  /** Without App id and key, Probot starts its setup flow instead of the app. */
+  readonly appId?: number;
+  readonly privateKey?: string;
+  readonly secret?: string;
+  /** host:port of the fake GitHub. */
+  readonly gheHost?: string;
+  /** More environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Files to put in the process's working directory (name → content), such as app.yml. */
+  readonly files?: Readonly<Record<string, string>>;
+  /** How long to wait for the server to answer /ping (default 20 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/** The compiled app entry point, next to this helper's compiled output (works from dist/ and .build/app/). */
+export const APP_ENTRY = fileURLToPath(new URL('../../src/index.js', import.meta.url));
+const PROBOT_CLI = join(process.cwd(), 'node_modules', 'probot', 'bin', 'probot.js');
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * startApp runs `probot run` on the compiled app. The child gets a minimal environment (no
+ * inherited tokens) and runs in an empty temporary directory, because Probot loads `.env` from its
+ * working directory and lets it override the environment.
+ */
+export async function startApp(options: StartAppOptions): Promise<AppProcess> {
+  const port = await freePort();
+  const cwd = mkdtempSync(join(tmpdir(), 'leakhound-app-'));
+  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(cwd, name), content);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    ...(options.appId !== undefined ? { APP_ID: String(options.appId) } : {}),
+    ...(options.privateKey !== undefined ? { PRIVATE_KEY: options.privateKey } : {}),
+    ...(options.secret !== undefined ? { WEBHOOK_SECRET: options.secret } : {}),
+    ...(options.gheHost !== undefined ? { GHE_HOST: options.gheHost, GHE_PROTOCOL: 'http' } : {}),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [PROBOT_CLI, 'run', APP_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(cwd, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the app exited with ${child.exitCode}:\n${output.join('')}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ping`);
+      if ((await res.text()) === 'PONG') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the app did not start within the time allowed:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { port, child, output, stop };
+}
+
+/** sendWebhook delivers a signed webhook as GitHub does; `badSignature` signs with the wrong secret. */
+export async function sendWebhook(
+  port: number,
+  secret: string,
+  name: string,
+  payload: unknown,
+  options: { badSignature?: boolean } = {},
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
+  const signature = createHmac('sha256', options.badSignature ? `${secret}-wrong` : secret)
+    .update(body)
+    .digest('hex');
+  const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': name,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${signature}`,
+      'user-agent': 'GitHub-Hookshot/test',
+    },
+    body,
+  });
+  return { status: res.status, body: await res.text() };
+}
