@@ -159,6 +159,7 @@ export function effectiveSeverity(rule: Rule, config: Config, goVersion: GoVersi
 
 /** Whether a rule can apply to a file at all: its cheap early exits (text, then imports). */
 function applies(rule: Rule, file: GoFile): boolean {
+  if (rule.skipTestFiles && file.path.endsWith('_test.go')) return false;
   if (rule.mustContain && !rule.mustContain.every((text) => file.source.includes(text))) return false;
   return !rule.requiresImports || rule.requiresImports.some((p) => file.importName(p) !== undefined);
 }

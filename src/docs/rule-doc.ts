@@ -36,7 +36,9 @@ export function renderRuleDoc(rule: Rule): string {
     '',
   ];
   if (meta.docs.versions) lines.push('## Go versions', '', meta.docs.versions, '');
-  lines.push('## Deliberately not reported', '', ...meta.docs.notReported.map((n) => `- ${n}`), '');
+  const notReported = [...meta.docs.notReported];
+  if (rule.skipTestFiles) notReported.push('Test files (`_test.go`): a test does not run long enough for this leak to matter.');
+  lines.push('## Deliberately not reported', '', ...notReported.map((n) => `- ${n}`), '');
   lines.push(
     '## Suppressing',
     '',

@@ -20,6 +20,24 @@ export function insertLineAfter(file: GoFile, line: number, text: string, indent
   return { startLine: line, startColumn: column, endLine: line, endColumn: column, newText: `\n${file.indentOf(indentLine)}${text}` };
 }
 
+/**
+ * An edit that inserts `text` as a new line after a statement, indented like it, or null when the
+ * statement is not alone on its lines in a block (code before it, or code other than a comment
+ * after it): inserting there would not be a clean whole-line change.
+ */
+export function insertLineAfterStatement(file: GoFile, statement: SyntaxNode, text: string): TextEdit | null {
+  if (statement.parent?.type !== 'statement_list') return null;
+  const firstLine = file.line(statement);
+  const lastLine = statement.endPosition.row + 1;
+  const before = file.lineText(firstLine).slice(0, statement.startPosition.column);
+  const after = file
+    .lineText(lastLine)
+    .slice(statement.endPosition.column)
+    .replace(/^\s*\/\/.*$/, '');
+  if (/\S/.test(before) || /\S/.test(after)) return null;
+  return insertLineAfter(file, lastLine, text, firstLine);
+}
+
 /** An edit that inserts a new line before 1-based `line`, with that line's indentation. */
 export function insertLineBefore(file: GoFile, line: number, text: string): TextEdit {
   return { startLine: line, startColumn: 1, endLine: line, endColumn: 1, newText: `${file.indentOf(line)}${text}\n` };
@@ -77,7 +95,8 @@ function pathOf(spec: string): string {
 
 /**
  * applyEdits returns `source` with the edits applied. Edits are applied from the end so earlier
- * positions stay valid; overlapping edits throw, since the result would be ambiguous.
+ * positions stay valid; identical edits are applied once; overlapping edits throw, since the result
+ * would be ambiguous.
  */
 export function applyEdits(source: string, edits: readonly TextEdit[]): string {
   const starts = [0];
@@ -88,7 +107,11 @@ export function applyEdits(source: string, edits: readonly TextEdit[]): string {
     .sort((a, b) => b.start - a.start || b.end - a.end);
   let result = source;
   let limit = Infinity;
+  let previous: { start: number; end: number; text: string } | undefined;
   for (const r of ranges) {
+    // Independent fixes may carry the same edit (each adds the same import): apply it once.
+    if (previous && r.start === previous.start && r.end === previous.end && r.text === previous.text) continue;
+    previous = r;
     if (r.end > limit) throw new Error('overlapping edits');
     result = result.slice(0, r.start) + r.text + result.slice(r.end);
     limit = r.start;

@@ -76,6 +76,11 @@ export interface Rule {
    * that costs no syntax tree work, e.g. `['delete(']`). Must be implied by every shape reported.
    */
   readonly mustContain?: readonly string[];
+  /**
+   * The rule does not run on test files (`_test.go`): a test does not live long enough for the
+   * leak to matter. The rule's docs say so automatically.
+   */
+  readonly skipTestFiles?: boolean;
   check(context: RuleContext): void;
 }
 
