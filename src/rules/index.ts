@@ -4,8 +4,10 @@ import globalPointerRetained from './global-pointer-retained/index.js';
 import globalUnboundedCache from './global-unbounded-cache/index.js';
 import goroutineNoExit from './goroutine-no-exit/index.js';
 import mapClearLoop from './map-clear-loop/index.js';
+import pointerSliceStaleElement from './pointer-slice-stale-element/index.js';
 import rangeUnclosedChannel from './range-unclosed-channel/index.js';
 import smallStructPointer from './small-struct-pointer/index.js';
+import subsliceRetainsBackingArray from './subslice-retains-backing-array/index.js';
 import tickerNotStopped from './ticker-not-stopped/index.js';
 import timeAfterInLoop from './time-after-in-loop/index.js';
 import timeTickLeak from './time-tick-leak/index.js';
@@ -18,8 +20,10 @@ export const RULES: readonly Rule[] = [
   globalUnboundedCache,
   goroutineNoExit,
   mapClearLoop,
+  pointerSliceStaleElement,
   rangeUnclosedChannel,
   smallStructPointer,
+  subsliceRetainsBackingArray,
   tickerNotStopped,
   timeAfterInLoop,
   timeTickLeak,
