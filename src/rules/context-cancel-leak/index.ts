@@ -2,7 +2,7 @@ import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { Fix } from '../../analysis/model.js';
-import { insertLineAfter, replaceNode } from '../../fix/edits.js';
+import { insertLineAfterStatement, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
 import { exitsWithout, insideFuncLiteral, loopsBetween, referencesTo, sameBinding, someInSameFunction, unparen } from '../shared/syntax.js';
 
@@ -141,14 +141,10 @@ function makeFix(
   if (statement.type !== 'short_var_declaration' && statement.type !== 'assignment_statement') return null;
   const name = discarded ? 'cancel' : cancelNode.text;
   if (discarded && (statement.type !== 'short_var_declaration' || scope.resolve(name, statement) !== undefined)) return null;
-  const lastLine = statement.endPosition.row + 1;
-  const rest = file
-    .lineText(lastLine)
-    .slice(statement.endPosition.column)
-    .replace(/^\s*\/\/.*$/, '');
-  if (/\S/.test(rest)) return null;
   const argument = ctor === 'WithCancelCause' ? 'nil' : '';
-  const edits = [insertLineAfter(file, lastLine, `defer ${name}(${argument})`, file.line(statement))];
+  const deferCall = insertLineAfterStatement(file, statement, `defer ${name}(${argument})`);
+  if (!deferCall) return null;
+  const edits = [deferCall];
   if (discarded) edits.unshift(replaceNode(file, cancelNode, name));
   return { message: discarded ? 'Name the cancel function and defer it' : `Defer ${name}()`, edits };
 }

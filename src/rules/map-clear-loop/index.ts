@@ -40,6 +40,7 @@ export default defineRule({
     },
   },
   nodeTypes: [],
+  skipTestFiles: true,
   mustContain: ['delete('],
   check({ file, scope, pkg, goVersion, report }) {
     for (const loop of file.nodesMatching(/\bfor\b/g, 'for_statement')) {

@@ -3,7 +3,7 @@ import { atLeast } from '../../analysis/go-version.js';
 import type { Fix } from '../../analysis/model.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction } from '../../analysis/scope.js';
-import { insertLineAfter } from '../../fix/edits.js';
+import { insertLineAfterStatement } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
 import { insideFuncLiteral, loopsBetween, referencesTo } from '../shared/syntax.js';
 import { functionLabel, neverReturns, runsOnce, timeCall } from '../shared/timers.js';
@@ -53,6 +53,7 @@ export default defineRule({
     severityFor: (version) => (atLeast(version, 23) ? 'notice' : 'warning'),
   },
   nodeTypes: [],
+  skipTestFiles: true,
   requiresImports: ['time'],
   check({ file, scope, goVersion, report }) {
     const go123 = atLeast(goVersion, 23);
@@ -176,17 +177,6 @@ function waitsForFire(refs: readonly SyntaxNode[], statement: SyntaxNode): boole
 
 /** `defer t.Stop()` on the line after the statement, when it is alone on its lines in a block. */
 function makeFix(file: GoFile, statement: SyntaxNode, name: string): Fix | null {
-  if (statement.parent?.type !== 'statement_list') return null;
-  const lastLine = statement.endPosition.row + 1;
-  const rest = file
-    .lineText(lastLine)
-    .slice(statement.endPosition.column)
-    .replace(/^\s*\/\/.*$/, '');
-  if (/\S/.test(rest)) return null;
-  const before = file.lineText(file.line(statement)).slice(0, statement.startPosition.column);
-  if (/\S/.test(before)) return null;
-  return {
-    message: `Stop ${name} when the function returns`,
-    edits: [insertLineAfter(file, lastLine, `defer ${name}.Stop()`, file.line(statement))],
-  };
+  const edit = insertLineAfterStatement(file, statement, `defer ${name}.Stop()`);
+  return edit ? { message: `Stop ${name} when the function returns`, edits: [edit] } : null;
 }

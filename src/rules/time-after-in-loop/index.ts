@@ -37,6 +37,7 @@ export default defineRule({
     severityFor: (version) => (atLeast(version, 23) ? 'notice' : 'warning'),
   },
   nodeTypes: [],
+  skipTestFiles: true,
   requiresImports: ['time'],
   check({ file, scope, goVersion, report }) {
     for (const call of file.nodesMatching(/\.\s*After\s*\(/g, 'call_expression')) {
