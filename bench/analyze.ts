@@ -16,7 +16,13 @@ import { isGenerated } from '../src/analysis/suppress.js';
 import { RULES } from '../src/rules/index.js';
 
 const { values } = parseArgs({
-  options: { corpus: { type: 'string' }, mb: { type: 'string' }, runs: { type: 'string' }, 'per-rule': { type: 'boolean' } },
+  options: {
+    corpus: { type: 'string' },
+    mb: { type: 'string' },
+    runs: { type: 'string' },
+    'per-rule': { type: 'boolean' },
+    only: { type: 'string' },
+  },
 });
 const targetBytes = Number(values.mb ?? '8') * 1024 * 1024;
 const runs = Number(values.runs ?? '3');
@@ -88,20 +94,37 @@ const { files, source } = loadCorpus();
 const megabytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) / 1024 / 1024;
 
 analyze(files.slice(0, 50), { defaultExcludes: false }); // warm-up
-const parseTimes: number[] = [];
-const fullTimes: number[] = [];
+/** Wall-clock and CPU milliseconds of one piece of work (CPU time is steadier on a busy machine). */
+function time(work: () => void): { wall: number; cpu: number } {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  work();
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: performance.now() - start, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+if (values.only === 'parse' || values.only === 'full') {
+  // One mode alone, for instruction counting under valgrind (bench/analyze-instructions.sh).
+  if (values.only === 'parse') for (const file of files) parseGo(file.content);
+  else analyze(files, { defaultExcludes: false });
+  process.exit(0);
+}
+
+const parseTimes: Array<{ wall: number; cpu: number }> = [];
+const fullTimes: Array<{ wall: number; cpu: number }> = [];
 let findings = 0;
 for (let run = 0; run < runs; run++) {
-  let start = performance.now();
-  for (const file of files) parseGo(file.content);
-  parseTimes.push(performance.now() - start);
-  start = performance.now();
-  const result = analyze(files, { defaultExcludes: false });
-  fullTimes.push(performance.now() - start);
-  findings = result.findings.length;
+  parseTimes.push(time(() => files.forEach((file) => parseGo(file.content))));
+  fullTimes.push(
+    time(() => {
+      findings = analyze(files, { defaultExcludes: false }).findings.length;
+    }),
+  );
 }
-const parseMs = median(parseTimes);
-const fullMs = median(fullTimes);
+const parseMs = median(parseTimes.map((t) => t.wall));
+const fullMs = median(fullTimes.map((t) => t.wall));
+const parseCpu = median(parseTimes.map((t) => t.cpu));
+const fullCpu = median(fullTimes.map((t) => t.cpu));
 const report = {
   corpus: source,
   files: files.length,
@@ -110,6 +133,9 @@ const report = {
   parseMBps: Number((megabytes / (parseMs / 1000)).toFixed(2)),
   fullMBps: Number((megabytes / (fullMs / 1000)).toFixed(2)),
   ratio: Number((fullMs / parseMs).toFixed(2)),
+  parseCpuMBps: Number((megabytes / (parseCpu / 1000)).toFixed(2)),
+  fullCpuMBps: Number((megabytes / (fullCpu / 1000)).toFixed(2)),
+  cpuRatio: Number((fullCpu / parseCpu).toFixed(2)),
   findings,
   runs,
   node: process.version,

@@ -75,12 +75,14 @@ export class GoFile {
    * match, the smallest named node that spans it, kept when it has that type. A cheap way to find
    * rare candidates (`make(chan`, `.WithCancel(`) without listing every node of a common type;
    * matches inside comments and strings come back as other node types and are dropped. The pattern
-   * must have the global flag, and must match the text of every node a rule wants to see.
+   * must have the global flag, and must match the text of every node a rule wants to see; `accept`
+   * may reject a match by its text before any tree lookup.
    */
-  nodesMatching(pattern: RegExp, nodeType: string): SyntaxNode[] {
+  nodesMatching(pattern: RegExp, nodeType: string, accept?: (match: RegExpMatchArray) => boolean): SyntaxNode[] {
     const nodes: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const match of this.source.matchAll(pattern)) {
+      if (accept && !accept(match)) continue;
       const start = match.index ?? 0;
       const node = this.root.namedDescendantForIndex(start, start + Math.max(1, match[0].length));
       if (node.type !== nodeType || seen.has(node.startIndex)) continue;

@@ -95,41 +95,41 @@ export class PackageIndex {
   }
 
   private collect(file: GoFile): void {
-    for (const decl of file.root.namedChildren) {
-      switch (decl.type) {
-        case 'var_declaration':
-          for (const spec of specsOf(decl, 'var_spec')) this.addVarSpec(file, spec);
-          break;
-        case 'const_declaration':
-          for (const spec of specsOf(decl, 'const_spec')) for (const n of spec.childrenForFieldName('name')) this.decls.consts.add(n.text);
-          break;
-        case 'type_declaration':
-          for (const spec of decl.namedChildren) {
-            if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
-            const name = spec.childForFieldName('name')?.text;
-            if (name)
-              this.decls.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
-          }
-          break;
-        case 'function_declaration': {
-          const name = decl.childForFieldName('name')?.text;
-          if (name && name !== 'init') this.decls.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
-          break;
+    // A cursor over the file's top-level declarations; functions and methods (the most numerous)
+    // are named from their source text, which costs no further calls into the parser.
+    const cursor = file.root.walk();
+    if (!cursor.gotoFirstChild()) return;
+    do {
+      const type = cursor.nodeType;
+      if (type === 'function_declaration') {
+        const decl = cursor.currentNode;
+        const name =
+          FUNC_HEADER.exec(file.source.slice(cursor.startIndex, cursor.startIndex + 512))?.[1] ?? decl.childForFieldName('name')?.text;
+        if (name && name !== 'init') this.decls.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
+      } else if (type === 'method_declaration') {
+        const decl = cursor.currentNode;
+        const header = METHOD_HEADER.exec(file.source.slice(cursor.startIndex, cursor.startIndex + 512));
+        const receiver = header ? { typeName: header[2] ?? '', pointer: header[1] === '*' } : receiverOf(decl);
+        const name = header?.[3] ?? decl.childForFieldName('name')?.text;
+        if (!name || !receiver?.typeName) continue;
+        const method: PackageFunc = { name, file, node: decl, receiverType: receiver.typeName, pointerReceiver: receiver.pointer };
+        const list = this.decls.methods.get(receiver.typeName) ?? [];
+        list.push(method);
+        this.decls.methods.set(receiver.typeName, list);
+      } else if (type === 'var_declaration') {
+        for (const spec of specsOf(cursor.currentNode, 'var_spec')) this.addVarSpec(file, spec);
+      } else if (type === 'const_declaration') {
+        for (const spec of specsOf(cursor.currentNode, 'const_spec'))
+          for (const n of spec.childrenForFieldName('name')) this.decls.consts.add(n.text);
+      } else if (type === 'type_declaration') {
+        for (const spec of cursor.currentNode.namedChildren) {
+          if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
+          const name = spec.childForFieldName('name')?.text;
+          if (name)
+            this.decls.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
         }
-        case 'method_declaration': {
-          const name = decl.childForFieldName('name')?.text;
-          const receiver = receiverOf(decl);
-          if (!name || !receiver) break;
-          const method: PackageFunc = { name, file, node: decl, receiverType: receiver.typeName, pointerReceiver: receiver.pointer };
-          const list = this.decls.methods.get(receiver.typeName) ?? [];
-          list.push(method);
-          this.decls.methods.set(receiver.typeName, list);
-          break;
-        }
-        default:
-          break;
       }
-    }
+    } while (cursor.gotoNextSibling());
   }
 
   private addVarSpec(file: GoFile, spec: SyntaxNode): void {
@@ -264,6 +264,15 @@ export class PackageIndex {
     return results.length === 1 ? results[0] : undefined;
   }
 }
+
+const IDENT = '[\\p{L}_][\\p{L}\\p{N}_]*';
+/** `func Name` at the start of a function declaration. */
+const FUNC_HEADER = new RegExp(`^func\\s+(${IDENT})\\s*[([]`, 'u');
+/** `func (r *T[K]) Name(` at the start of a method declaration: pointer mark, receiver type, method name. */
+const METHOD_HEADER = new RegExp(
+  `^func\\s*\\(\\s*(?:${IDENT}\\s+)?(\\*?)\\s*(${IDENT})\\s*(?:\\[[^\\]]*\\])?\\s*\\)\\s*(${IDENT})\\s*[([]`,
+  'u',
+);
 
 /** Pointer content of well-known standard-library types; anything else from another package is unknown. */
 function knownQualifiedPointers(pkg: string, name: string): Tri {

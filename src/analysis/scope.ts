@@ -72,6 +72,8 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
  * syntax alone, for one file of a package.
  */
 export class Scope {
+  private readonly resolved = new Map<string, Binding | undefined>();
+
   constructor(
     readonly file: GoFile,
     readonly pkg: PackageIndex,
@@ -80,6 +82,15 @@ export class Scope {
   /** Resolves the identifier `name` as seen at `at` (defaults to the identifier node itself). */
   resolve(name: string, at: SyntaxNode): Binding | undefined {
     if (name === '_' || name === '') return undefined;
+    // Several rules ask about the same identifiers; the tree is immutable, so answers are kept.
+    const key = `${at.id}\0${name}`;
+    if (this.resolved.has(key)) return this.resolved.get(key);
+    const binding = this.lookup(name, at);
+    this.resolved.set(key, binding);
+    return binding;
+  }
+
+  private lookup(name: string, at: SyntaxNode): Binding | undefined {
     const declaring = at.type === 'identifier' && at.text === name ? this.declarationAt(at) : undefined;
     if (declaring) return declaring;
     let child = at;

@@ -7,7 +7,7 @@ import { enclosingFunction, type Scope } from '../../analysis/scope.js';
 import type { GoType } from '../../analysis/types.js';
 import { replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
-import { builtinVisible, isSimplePath, outerParens, pathKey, stdImport, writtenOnce } from '../shared/residue.js';
+import { builtinVisible, isSimplePath, pathKey, stdImport, writtenOnce } from '../shared/residue.js';
 import { argumentsOf, isBuiltin, normalizeText, sameBinding, someInSameFunction, unparen, walk } from '../shared/syntax.js';
 
 /** The four ways of removing elements RULES.md names. */
@@ -27,11 +27,23 @@ interface Shape {
   readonly next?: SyntaxNode;
 }
 
-/** Text every recognised shape contains: `s[:…]`, `s[0:…]` or `s[1:]`. */
-const SLICING = /\[[\s0]*:|:\s*\]/;
-
 /** How many statements before a truncation are searched for the zeroing of the removed slots. */
 const LOOK_BACK = 3;
+
+/**
+ * The `= s[`, `= append(s[` or `= (*p)[` of a plain assignment (s an identifier or a field path):
+ * every truncation shape contains it. The search starts only at `=` signs, and the tree confirms
+ * an assignment_statement; `truncation` then checks that the target is the slice itself.
+ */
+const TRUNCATING_ASSIGNMENT =
+  /(?<![=!<>:+\-*/%&|^])=(?!=)[ \t]*(?:append[ \t]*\([ \t]*)?\(?[ \t]*(\*?)[ \t]*([A-Za-z_\u0080-\uffff][\w.\u0080-\uffff]*)[ \t]*\)?[ \t]*\[/g;
+
+/** Whether the text left of the `=` (on its line) is the sliced operand itself: `s = s[`, `*p = (*p)[`. */
+function assignsToOperand(source: string, match: RegExpMatchArray): boolean {
+  const at = match.index ?? 0;
+  const left = source.slice(source.lastIndexOf('\n', at) + 1, at).replace(/[\s;{]+/g, '');
+  return left.endsWith(`${match[1] ?? ''}${match[2] ?? ''}`) && left.length > 0;
+}
 
 export default defineRule({
   id: 'pointer-slice-stale-element',
@@ -70,16 +82,11 @@ export default defineRule({
         'The suggestion depends on the `go` directive. A pop or dequeue always gets the zeroing line (`s[len(s)-1] = nil`, `s[0] = nil`; `s[i] = T{}` for a struct or array element type T). A reset gets `clear(s)` before it on Go 1.21 and later, else a `for i := range s { s[i] = nil }` loop. A delete becomes `s = slices.Delete(s, i, i+1)` on Go 1.22 and later (Go 1.22 made slices.Delete zero the vacated tail; the import is added), else `copy(s[i:], s[i+1:])`, the zeroing of the last slot and `s = s[:len(s)-1]`. When the version is unknown the version-neutral forms are used. The severity does not depend on the version.',
     },
   },
-  nodeTypes: ['slice_expression'],
+  nodeTypes: [],
   check({ file, scope, pkg, goVersion, report }) {
     if (file.path.endsWith('_test.go')) return;
-    // Candidates come from the slicing expressions (gathered for subslice-retains-backing-array too),
-    // which are far fewer than assignments.
-    for (const slice of file.nodes('slice_expression')) {
-      // Every shape slices with `[:`, `[0:` or `[1:]`: a text test spares most slices the syntax work.
-      if (!SLICING.test(file.source.slice(slice.startIndex, slice.endIndex))) continue;
-      const statement = truncatingAssignment(slice);
-      if (!statement || statement.parent?.type !== 'statement_list') continue;
+    for (const statement of file.nodesMatching(TRUNCATING_ASSIGNMENT, 'assignment_statement', (m) => assignsToOperand(file.source, m))) {
+      if (statement.parent?.type !== 'statement_list') continue;
       const shape = truncation(scope, statement);
       if (!shape) continue;
       if (!outlivesTheCall(scope, shape.target)) continue;
@@ -117,24 +124,6 @@ function outlivesTheCall(scope: Scope, target: SyntaxNode): boolean {
         (r) => r.type === 'identifier' && r.text === binding.name && sameBinding(scope.resolveIdent(r), binding),
       ),
   );
-}
-
-/**
- * The assignment a slicing expression may truncate with: `s = <slice>`, or `s = append(<slice>, …)`
- * for the first argument (so each assignment is reached from one slicing expression only).
- */
-function truncatingAssignment(slice: SyntaxNode): SyntaxNode | undefined {
-  let value = outerParens(slice);
-  const holder = value.parent;
-  if (holder?.type === 'argument_list') {
-    const call = holder.parent;
-    if (call?.type !== 'call_expression' || holder.namedChildren[0]?.id !== value.id) return undefined;
-    value = outerParens(call);
-  }
-  const list = value.parent;
-  const statement = list?.parent;
-  if (list?.type !== 'expression_list' || statement?.type !== 'assignment_statement') return undefined;
-  return statement.childForFieldName('right')?.id === list.id ? statement : undefined;
 }
 
 /** Recognises `s = s[:len(s)-1]`, `s = s[:n-1]`, `s = s[1:]`, `s = append(s[:i], s[i+1:]...)` and `s = s[:0]`. */

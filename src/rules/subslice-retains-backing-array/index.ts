@@ -46,6 +46,12 @@ const CLONE_NOTE = 'The copy no longer aliases the original array: writes throug
 const NIL_NOTE = '; an empty subslice becomes nil in the append form';
 const APPEND_MESSAGE = 'Copy the subslice into a new array';
 
+/**
+ * The opening of a slicing expression, `x[a:` (one level of nested brackets allowed, as in
+ * `b[hdr[0]:]`): found in the text, confirmed as a slice_expression in the tree.
+ */
+const SLICE_OPENING = /\[(?:[^[\]\n]|\[[^[\]\n]*\])*:/g;
+
 export default defineRule({
   id: 'subslice-retains-backing-array',
   meta: {
@@ -80,12 +86,12 @@ export default defineRule({
         'The copy depends on the `go` directive: a substring gets `strings.Clone(s[a:b])` on Go 1.18 and later, else `string([]byte(s[a:b]))`; a `[]byte` gets `bytes.Clone(x[a:b])` on Go 1.20 and later, else `append([]byte(nil), x[a:b]...)`; any other slice gets `slices.Clone(x[a:b])` on Go 1.21 and later, else `append([]T(nil), x[a:b]...)`. The import is added when the file lacks it; when the version is unknown the version-neutral form is used. The severity does not depend on the version.',
     },
   },
-  nodeTypes: ['slice_expression'],
+  nodeTypes: [],
   skipTestFiles: true,
   check({ file, scope, pkg, goVersion, report }) {
     const { ranges, names } = prefilter(file, pkg);
     if (ranges.length === 0) return;
-    for (const slice of file.nodes('slice_expression')) {
+    for (const slice of file.nodesMatching(SLICE_OPENING, 'slice_expression')) {
       const at = slice.startIndex;
       if (!ranges.some(([start, end]) => at >= start && at < end)) continue;
       const operand = unparen(slice.childForFieldName('operand'));
