@@ -54,6 +54,7 @@ export class PackageIndex {
   };
   private collected = false;
   private refsCache: Map<string, GlobalRef[]> | undefined;
+  private mentionCache: Map<string, Array<{ file: GoFile; index: number }>> | undefined;
 
   /** Declarations are read lazily, on the first question a rule asks about the package. */
   constructor(files: readonly GoFile[]) {
@@ -156,21 +157,35 @@ export class PackageIndex {
     let refs = this.refsCache?.get(name);
     if (!refs) {
       refs = [];
-      // A text search finds the candidates; only those positions are looked up in the tree,
-      // which is far cheaper than listing every identifier of every file.
-      const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])${escapeRegExp(name)}(?![\\p{L}\\p{N}_])`, 'gu');
-      for (const file of this.files) {
-        for (const match of file.source.matchAll(pattern)) {
-          const index = match.index ?? 0;
-          const node = file.root.namedDescendantForIndex(index, index + name.length);
-          if (node.type === 'identifier' && node.startIndex === index && node.endIndex === index + name.length) refs.push({ file, node });
-        }
+      // The text finds the candidates; only the mentions of the name asked about are looked up in
+      // the tree, which is far cheaper than listing every identifier of every file.
+      for (const { file, index } of this.mentions().get(name) ?? []) {
+        const node = file.root.namedDescendantForIndex(index, index + name.length);
+        if (node.type === 'identifier' && node.startIndex === index && node.endIndex === index + name.length) refs.push({ file, node });
       }
       this.refsCache ??= new Map();
       this.refsCache.set(name, refs);
     }
     const declId = this.vars.get(name)?.nameNode.id;
     return refs.filter((ref) => ref.node.id !== declId && !isShadowed(ref.node));
+  }
+
+  /** Where each package-level variable's name appears as a word, found in one pass over each file. */
+  private mentions(): Map<string, Array<{ file: GoFile; index: number }>> {
+    if (this.mentionCache) return this.mentionCache;
+    const found = new Map<string, Array<{ file: GoFile; index: number }>>();
+    this.mentionCache = found;
+    const names = [...this.vars.keys()].sort((a, b) => b.length - a.length);
+    if (names.length === 0) return found;
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])(?:${names.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
+    for (const file of this.files) {
+      for (const match of file.source.matchAll(pattern)) {
+        const list = found.get(match[0]) ?? [];
+        list.push({ file, index: match.index ?? 0 });
+        found.set(match[0], list);
+      }
+    }
+    return found;
   }
 
   /** Follows named types declared in this package to their underlying type (cycle-safe). */

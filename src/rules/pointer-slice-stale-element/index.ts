@@ -89,10 +89,10 @@ export default defineRule({
       if (statement.parent?.type !== 'statement_list') continue;
       const shape = truncation(scope, statement);
       if (!shape) continue;
-      if (!outlivesTheCall(scope, shape.target)) continue;
       const elem = elementType(scope, pkg, shape.target);
       if (!elem || elem.kind === 'qualified' || pkg.holdsPointers(elem) !== 'yes') continue;
       if (zeroedBefore(scope, statement, shape) || refilledAfter(scope, statement, shape)) continue;
+      if (!outlivesTheCall(scope, shape.target)) continue;
       report({
         node: statement,
         messageId: shape.kind,
