@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { analyze } from '../src/analysis/analyze.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { ReviewDraft } from '../src/review/ports.js';
 import { runReview } from '../src/review/run-review.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
       trigger: 'example',
     },
     {
+      analyze: async (files, options) => analyze(files, options),
       source: {
         loadConfig: async () => ({ config: DEFAULT_CONFIG, errors: [] }),
         listFiles: async () =>

@@ -3,14 +3,73 @@
  * `probot run`; without APP_ID and PRIVATE_KEY, Probot serves its setup flow (app.yml) instead.
  */
 import type { Probot } from 'probot';
+import { AnalysisPool } from './analysis/pool.js';
+import type { RetryOptions } from './github/client.js';
+import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
+import { DeliveryLog, once } from './handlers/deliveries.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
+import type { Analyzer } from './review/ports.js';
+
+/** Options of {@link createLeakhound}; the defaults are the server's. */
+export interface LeakhoundOptions {
+  /** The analysis; default: one {@link AnalysisPool} (a worker process) shared by every run. */
+  readonly analyze?: Analyzer;
+  /** How rate-limited requests are retried. */
+  readonly retry?: RetryOptions;
+  /** The time limit of one attempt of a GitHub request; default LEAKHOUND_REQUEST_TIMEOUT_MS or 30 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+function envNumber(name: string): number | undefined {
+  const value = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * defaultAnalyzer starts the server's analysis pool: one worker process, started on the first run,
+ * unreferenced while idle (it never keeps a process alive), stopped when the server exits (Probot
+ * offers no shutdown hook; the worker also exits by itself when its parent's channel closes).
+ */
+function defaultAnalyzer(): Analyzer {
+  const budget = envNumber('LEAKHOUND_FILE_BUDGET_MS');
+  const pool = new AnalysisPool(budget ? { fileBudgetMs: budget } : {});
+  process.once('exit', () => void pool.close());
+  return (files, options) => pool.analyze(files, options);
+}
+
+/** createLeakhound returns the app with its dependencies: tests pass an in-process analysis and fast retries. */
+export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) => void {
+  return (app) => {
+    const timeout = options.requestTimeoutMs ?? envNumber('LEAKHOUND_REQUEST_TIMEOUT_MS');
+    const deps: RunDeps = {
+      analyze: options.analyze ?? defaultAnalyzer(),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(timeout ? { requestTimeoutMs: timeout } : {}),
+    };
+    // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
+    const deliveries = new DeliveryLog();
+    app.on(
+      [...PULL_REQUEST_EVENTS],
+      once(deliveries, (context) => onPullRequest(context, deps)),
+    );
+    app.on(
+      'issue_comment.created',
+      once(deliveries, (context) => onIssueComment(context, deps)),
+    );
+    app.on(
+      [...CHECK_RUN_EVENTS],
+      once(deliveries, (context) => onCheckRun(context, deps)),
+    );
+    app.on(
+      'check_suite.rerequested',
+      once(deliveries, (context) => onCheckSuiteRerequested(context, deps)),
+    );
+  };
+}
 
 /** leakhound: reviews every pull request that touches Go code. */
 export default function leakhound(app: Probot): void {
-  app.on([...PULL_REQUEST_EVENTS], onPullRequest);
-  app.on('issue_comment.created', onIssueComment);
-  app.on([...CHECK_RUN_EVENTS], onCheckRun);
-  app.on('check_suite.rerequested', onCheckSuiteRerequested);
+  createLeakhound()(app);
 }

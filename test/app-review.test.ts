@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { analyze } from '../src/analysis/analyze.js';
 import { normalizeConfig, type LoadedConfig } from '../src/config/load.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { markersIn } from '../src/review/fingerprint.js';
@@ -46,6 +47,7 @@ class MemoryPorts {
 
   ports(): RunPorts {
     return {
+      analyze: async (files, options) => analyze(files, options),
       source: {
         loadConfig: async () => (this.calls.push('config'), this.loaded),
         listFiles: async () => {

@@ -175,7 +175,7 @@ export class AnalysisPool {
       ...job.skipped,
       {
         path: culprit,
-        reason: `analysis took longer than the ${Math.round(this.budgetMs / 1000)} s per-file budget`,
+        reason: `analysis took longer than the ${this.budgetMs < 1000 ? `${this.budgetMs} ms` : `${Math.round(this.budgetMs / 1000)} s`} per-file budget`,
         kind: 'skipped' as const,
       },
     ];

@@ -136,7 +136,9 @@ export function checkSummary(input: SummaryInput): string {
     );
   }
   out.push(
-    `Analysed ${plural(input.filesAnalysed, 'Go file')} in the packages touched by ${plural(input.goFilesChanged, 'changed Go file')} at ${input.sha.slice(0, 7)}. ` +
+    (input.goFilesChanged === 0 && input.filesAnalysed === 0
+      ? `Nothing to analyse: this pull request changes no Go file that leakhound reads at ${input.sha.slice(0, 7)}. `
+      : `Analysed ${plural(input.filesAnalysed, 'Go file')} in the packages touched by ${plural(input.goFilesChanged, 'changed Go file')} at ${input.sha.slice(0, 7)}. `) +
       (input.config.fail_on === 'never'
         ? 'Findings never fail this check (`fail_on: never`).'
         : `Findings at or above **${input.config.fail_on}** fail this check.`),

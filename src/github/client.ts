@@ -64,3 +64,35 @@ export function retryAfterSeconds(error: unknown, fallbackSeconds: number): numb
   if (/secondary rate limit/i.test(e.message ?? '')) return fallbackSeconds;
   return undefined;
 }
+
+/** How long one attempt of a request may take before it is aborted and retried (default 30 s). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+const TIMED = Symbol('leakhound.timedFetch');
+type Fetch = typeof globalThis.fetch & { [TIMED]?: true };
+const hardened = new WeakSet<object>();
+
+/**
+ * hardenClient gives every attempt of every request of `octokit` a time limit. Why: Octokit uses
+ * `fetch` without a timeout, so a GitHub that never answers would hold a run (and its pull request's
+ * queue) forever. An attempt over the limit fails with a TimeoutError, which @octokit/request turns
+ * into a status-500 RequestError, which Probot's @octokit/plugin-retry retries like any 5xx: at most
+ * 3 more attempts, 1, 4 and 9 seconds apart. The limit wraps `fetch` (not the request), so each
+ * retry gets a fresh one. Idempotent: a client is hardened once.
+ */
+export function hardenClient(octokit: GitHubClient, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): GitHubClient {
+  if (hardened.has(octokit)) return octokit;
+  hardened.add(octokit);
+  octokit.hook.before('request', (options) => {
+    const request = (options.request ??= {}) as { fetch?: Fetch };
+    const inner: Fetch = request.fetch ?? globalThis.fetch;
+    if (inner[TIMED]) return;
+    const timed: Fetch = (input, init) => {
+      const limit = AbortSignal.timeout(timeoutMs);
+      return inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
+    };
+    timed[TIMED] = true;
+    request.fetch = timed;
+  });
+  return octokit;
+}

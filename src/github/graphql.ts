@@ -61,7 +61,7 @@ export function packageFilesQuery(
     ...fields,
     '  }',
     '}',
-    'fragment LeakhoundDir on Tree { entries { name type object { ...LeakhoundBlob } } }',
+    'fragment LeakhoundDir on Tree { entries { name type mode object { ...LeakhoundBlob } } }',
     'fragment LeakhoundBlob on Blob { byteSize isBinary isTruncated text }',
     ...(pullNumber !== undefined ? [REVIEW_STATE_FRAGMENT] : []),
   ].join('\n');

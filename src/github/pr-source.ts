@@ -3,7 +3,8 @@ import { posix } from 'node:path';
 import type { SourceFile } from '../analysis/model.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { FetchedFiles, PullRequestFile, PullRequestSource } from '../review/ports.js';
-import type { GitHubClient, RepoRef } from './client.js';
+import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
+import { statusOf } from '../review/stage.js';
 import { packageFilesQuery, PULL_REQUEST_ALIAS, type ObjectRequest } from './graphql.js';
 import type { PullRequestStateData } from './review-reporter.js';
 
@@ -20,8 +21,17 @@ interface BlobData {
 }
 interface TreeData {
   readonly entries:
-    readonly { readonly name: string; readonly type: string; readonly object: BlobData | Record<string, never> | null }[] | null;
+    | readonly {
+        readonly name: string;
+        readonly type: string;
+        readonly mode: number;
+        readonly object: BlobData | Record<string, never> | null;
+      }[]
+    | null;
 }
+
+/** Git's file mode of a symbolic link (a blob holding the target's path). */
+const SYMLINK_MODE = 0o120000;
 
 /** Options of {@link createPullRequestSource}. */
 export interface PullRequestSourceOptions {
@@ -32,6 +42,8 @@ export interface PullRequestSourceOptions {
   readonly loadConfig: () => Promise<LoadedConfig>;
   /** Receives the pull request's review state fetched along with the files (saves the review step a request). */
   readonly onReviewState?: (state: PullRequestStateData) => void;
+  /** How reads are retried when GitHub asks to wait (403/429 with `retry-after`). */
+  readonly retry?: RetryOptions;
 }
 
 /** createPullRequestSource implements the pipeline's {@link PullRequestSource} over the GitHub API. */
@@ -39,7 +51,7 @@ export function createPullRequestSource(options: PullRequestSourceOptions): Pull
   const { octokit, repo, pullNumber } = options;
   return {
     loadConfig: options.loadConfig,
-    listFiles: () => listPullRequestFiles(octokit, repo, pullNumber),
+    listFiles: () => listPullRequestFiles(octokit, repo, pullNumber, options.retry),
     fetchFiles: (sha, dirs, goModPaths) =>
       fetchPackageFiles(
         octokit,
@@ -48,17 +60,27 @@ export function createPullRequestSource(options: PullRequestSourceOptions): Pull
         dirs,
         goModPaths,
         options.onReviewState ? { pullNumber, onReviewState: options.onReviewState } : {},
+        options.retry,
       ),
   };
 }
 
 /** listPullRequestFiles pages through `pulls.listFiles`, 100 at a time (GitHub stops at 3,000). */
-export async function listPullRequestFiles(octokit: GitHubClient, repo: RepoRef, pullNumber: number): Promise<PullRequestFile[]> {
-  const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pullNumber, per_page: 100 });
+export async function listPullRequestFiles(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  pullNumber: number,
+  retry?: RetryOptions,
+): Promise<PullRequestFile[]> {
+  const files = await withRetryAfter(
+    () => octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pullNumber, per_page: 100 }),
+    retry,
+  );
   return files.map((f) => ({
     filename: f.filename,
     status: f.status,
     ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
+    changes: f.changes,
     ...(typeof f.patch === 'string' ? { patch: f.patch } : {}),
   }));
 }
@@ -78,6 +100,7 @@ export async function fetchPackageFiles(
   dirs: readonly string[],
   goModPaths: readonly string[],
   withState: { readonly pullNumber?: number; readonly onReviewState?: (state: PullRequestStateData) => void } = {},
+  retry?: RetryOptions,
 ): Promise<FetchedFiles> {
   const dirSet = new Set(dirs);
   const requests: (ObjectRequest & { path: string })[] = [
@@ -100,11 +123,15 @@ export async function fetchPackageFiles(
   for (let start = 0; start < requests.length; start += OBJECTS_PER_QUERY) {
     const batch = requests.slice(start, start + OBJECTS_PER_QUERY);
     const { query, variables } = packageFilesQuery(batch, start === 0 ? withState.pullNumber : undefined);
-    const data = await octokit.graphql<{ repository: Record<string, TreeData | BlobData | PullRequestStateData | null> }>(query, {
-      ...variables,
-      owner: repo.owner,
-      name: repo.repo,
-    });
+    const data = await withRetryAfter(
+      () =>
+        octokit.graphql<{ repository: Record<string, TreeData | BlobData | PullRequestStateData | null> }>(query, {
+          ...variables,
+          owner: repo.owner,
+          name: repo.repo,
+        }),
+      retry,
+    );
     const state = data.repository[PULL_REQUEST_ALIAS] as PullRequestStateData | null | undefined;
     if (state && withState.onReviewState) withState.onReviewState(state);
     for (const request of batch) {
@@ -115,8 +142,12 @@ export async function fetchPackageFiles(
         continue;
       }
       for (const entry of (object as TreeData).entries ?? []) {
-        if (entry.type !== 'blob' || !(entry.name.endsWith('.go') || entry.name === 'go.mod')) continue;
-        take(request.path === '.' ? entry.name : `${request.path}/${entry.name}`, entry.object as BlobData | null);
+        if (!(entry.name.endsWith('.go') || entry.name === 'go.mod')) continue;
+        const path = request.path === '.' ? entry.name : `${request.path}/${entry.name}`;
+        // A symbolic link is a blob holding its target's path, a submodule a commit: neither is Go source here.
+        if (entry.type === 'commit') problems.push({ path, reason: 'a submodule; its code is not part of this repository' });
+        else if (entry.type === 'blob' && entry.mode === SYMLINK_MODE) problems.push({ path, reason: 'a symbolic link; not followed' });
+        else if (entry.type === 'blob') take(path, entry.object as BlobData | null);
       }
     }
   }
@@ -125,7 +156,18 @@ export async function fetchPackageFiles(
       problems.push({ path, reason: 'too large to fetch' });
       continue;
     }
-    const { data } = await octokit.rest.repos.getContent({ ...repo, path, ref: sha, mediaType: { format: 'raw' } });
+    let data: unknown;
+    try {
+      ({ data } = await withRetryAfter(
+        () => octokit.rest.repos.getContent({ ...repo, path, ref: sha, mediaType: { format: 'raw' } }),
+        retry,
+      ));
+    } catch (error) {
+      // The commit or the file is gone (a force-push since the event): the other files are still analysed.
+      if (statusOf(error) !== 404) throw error;
+      problems.push({ path, reason: 'no longer at the head commit (force-pushed away?)' });
+      continue;
+    }
     const content = typeof data === 'string' ? data : undefined;
     if (content === undefined) problems.push({ path, reason: 'could not be fetched as text' });
     else (path.endsWith('.go') ? files : goMods).push({ path, content });

@@ -1,5 +1,5 @@
 /** Looks pull requests up: by number (for `/recheck`) and by head commit (for fork check runs). */
-import type { GitHubClient, RepoRef } from './client.js';
+import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
 
 /** What the handlers need to know about a pull request. */
 export interface PullRequestInfo {
@@ -11,8 +11,13 @@ export interface PullRequestInfo {
 }
 
 /** getPullRequest reads one pull request. */
-export async function getPullRequest(octokit: GitHubClient, repo: RepoRef, pullNumber: number): Promise<PullRequestInfo> {
-  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+export async function getPullRequest(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  pullNumber: number,
+  retry?: RetryOptions,
+): Promise<PullRequestInfo> {
+  const { data } = await withRetryAfter(() => octokit.rest.pulls.get({ ...repo, pull_number: pullNumber }), retry);
   return { number: data.number, headSha: data.head.sha, state: data.state, draft: data.draft ?? false, author: data.user.login };
 }
 
@@ -27,8 +32,11 @@ const MAX_OPEN_PAGES = 3;
  * check_run webhook docs). The commit's pull requests endpoint is asked first; when it knows none,
  * the most recently updated open pull requests are scanned for that head commit.
  */
-export async function findPullRequestsForSha(octokit: GitHubClient, repo: RepoRef, sha: string): Promise<number[]> {
-  const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
+export async function findPullRequestsForSha(octokit: GitHubClient, repo: RepoRef, sha: string, retry?: RetryOptions): Promise<number[]> {
+  const { data } = await withRetryAfter(
+    () => octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 }),
+    retry,
+  );
   const direct = data.filter((pr) => pr.state === 'open' && pr.head.sha === sha).map((pr) => pr.number);
   if (direct.length > 0) return direct;
   const found: number[] = [];

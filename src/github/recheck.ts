@@ -1,10 +1,10 @@
 /** The `/recheck` command once its comment has passed the handler's guards. */
-import type { RepoRef } from './client.js';
+import { hardenClient, type RepoRef } from './client.js';
 import { formatRecheckReply } from '../format/command.js';
 import { messageOf } from '../review/stage.js';
-import { canRecheck, react, reply } from './commands.js';
+import { canRecheck, react, reply, type CommandReaction } from './commands.js';
 import { getPullRequest } from './pull-requests.js';
-import { reviewPullRequest, type EventContext } from './run.js';
+import { reviewPullRequest, type EventContext, type RunDeps } from './run.js';
 
 /** Who asked for a re-check, where. */
 export interface RecheckRequest {
@@ -23,33 +23,47 @@ export type RecheckOutcome = 'refused' | 'closed' | 'done' | 'failed';
 /**
  * recheck runs a `/recheck`: only the pull request's author or someone with write, maintain or
  * admin permission may ask. It reacts 👀 at once, runs a review of the current head, then reacts 🚀;
- * when refused or failed it reacts 😕 and replies once saying why.
+ * when refused or failed it reacts 😕 and replies once saying why. Reactions and replies are a
+ * courtesy: when GitHub refuses one (an installation without the Issues permission answers 403),
+ * that is logged and the re-check goes on.
  */
-export async function recheck(context: EventContext, request: RecheckRequest): Promise<RecheckOutcome> {
-  const { octokit, log } = context;
+export async function recheck(context: EventContext, request: RecheckRequest, deps: RunDeps): Promise<RecheckOutcome> {
+  const { log } = context;
+  const octokit = hardenClient(context.octokit, deps.requestTimeoutMs);
   const { repo, pullNumber, commentId, login } = request;
+  const reaction = (content: CommandReaction): Promise<void> =>
+    react(octokit, repo, commentId, content, deps.retry).catch((error: unknown) =>
+      log.warn({ err: error, content }, 'could not react to the /recheck comment'),
+    );
+  const answer = (body: string): Promise<void> =>
+    reply(octokit, repo, pullNumber, body, deps.retry).catch((error: unknown) => log.warn({ err: error }, 'could not reply to /recheck'));
   const allowed = login === request.author || (await canRecheck(octokit, repo, login));
   if (!allowed) {
     log.info({ user: login, pr: pullNumber }, '/recheck refused: no write permission');
-    await react(octokit, repo, commentId, 'confused');
-    await reply(octokit, repo, pullNumber, formatRecheckReply(login, 'refused'));
+    await reaction('confused');
+    await answer(formatRecheckReply(login, 'refused'));
     return 'refused';
   }
-  await react(octokit, repo, commentId, 'eyes');
+  await reaction('eyes');
   try {
-    const pr = await getPullRequest(octokit, repo, pullNumber);
+    const pr = await getPullRequest(octokit, repo, pullNumber, deps.retry);
     if (pr.state !== 'open') {
-      await react(octokit, repo, commentId, 'confused');
-      await reply(octokit, repo, pullNumber, formatRecheckReply(login, 'closed'));
+      log.info({ pr: pullNumber, state: pr.state }, '/recheck on a closed pull request: no run');
+      await reaction('confused');
+      await answer(formatRecheckReply(login, 'closed'));
       return 'closed';
     }
-    await reviewPullRequest(context, { repo, pullNumber, headSha: pr.headSha, htmlUrl: request.htmlUrl, trigger: `/recheck by @${login}` });
-    await react(octokit, repo, commentId, 'rocket');
+    await reviewPullRequest(
+      context,
+      { repo, pullNumber, headSha: pr.headSha, htmlUrl: request.htmlUrl, trigger: `/recheck by @${login}` },
+      deps,
+    );
+    await reaction('rocket');
     return 'done';
   } catch (error) {
     log.error({ err: error, pr: pullNumber }, '/recheck failed');
-    await react(octokit, repo, commentId, 'confused');
-    await reply(octokit, repo, pullNumber, formatRecheckReply(login, 'failed', messageOf(error)));
+    await reaction('confused');
+    await answer(formatRecheckReply(login, 'failed', messageOf(error)));
     return 'failed';
   }
 }

@@ -45,7 +45,7 @@ export interface ReviewSinkOptions {
 export function createReviewSink(options: ReviewSinkOptions): ReviewSink {
   const { octokit, repo, pullNumber } = options;
   return {
-    readState: () => readReviewState(octokit, repo, pullNumber, options.prefetched?.()),
+    readState: () => readReviewState(octokit, repo, pullNumber, options.prefetched?.(), options.retry),
     async postReview(review) {
       await withRetryAfter(
         () =>
@@ -94,17 +94,18 @@ export async function readReviewState(
   repo: RepoRef,
   pullNumber: number,
   prefetched?: PullRequestStateData,
+  retry?: RetryOptions,
 ): Promise<ReviewState> {
   const threads: OurThread[] = [];
   const listedInBodies = new Set<string>();
   let headSha: string;
   let page: PullRequestStateData;
   if (prefetched) {
-    const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+    const { data } = await withRetryAfter(() => octokit.rest.pulls.get({ ...repo, pull_number: pullNumber }), retry);
     headSha = data.head.sha;
     page = prefetched;
   } else {
-    page = await queryState(octokit, repo, pullNumber, null);
+    page = await withRetryAfter(() => queryState(octokit, repo, pullNumber, null), retry);
     headSha = page.headRefOid;
   }
   for (const review of page.reviews?.nodes ?? []) {
@@ -122,7 +123,7 @@ export async function readReviewState(
     }
     const { hasNextPage, endCursor } = page.reviewThreads.pageInfo;
     if (!hasNextPage || pages >= MAX_THREAD_PAGES) break;
-    page = await queryState(octokit, repo, pullNumber, endCursor);
+    page = await withRetryAfter(() => queryState(octokit, repo, pullNumber, endCursor), retry);
   }
   return { headSha, threads, listedInBodies };
 }

@@ -1,10 +1,10 @@
 /** Wires the review pipeline to GitHub for one event: the only place the pieces meet. */
 import type { Logger } from 'probot';
 import { KeyedQueue } from '../review/lock.js';
-import type { RunReport } from '../review/ports.js';
+import type { Analyzer, RunReport } from '../review/ports.js';
 import { runReview } from '../review/run-review.js';
 import { createCheckSink } from './check-reporter.js';
-import type { GitHubClient, RepoRef, RetryOptions } from './client.js';
+import { hardenClient, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
 import { loadRepoConfig, type ConfigReader } from './config.js';
 import { findPullRequestsForSha } from './pull-requests.js';
 import { createPullRequestSource } from './pr-source.js';
@@ -14,6 +14,16 @@ import { createReviewSink, type PullRequestStateData } from './review-reporter.j
 export interface EventContext extends ConfigReader {
   readonly octokit: GitHubClient;
   readonly log: Logger;
+}
+
+/** What every run of the server shares: set once in src/index.ts. */
+export interface RunDeps {
+  /** The analysis (the server's one AnalysisPool; tests may pass the in-process `analyze`). */
+  readonly analyze: Analyzer;
+  /** How rate-limited requests are retried (tests replace the sleep). */
+  readonly retry?: RetryOptions;
+  /** The time limit of one attempt of a GitHub request (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Which pull request and commit to review, and why. */
@@ -27,40 +37,50 @@ export interface ReviewRequest {
 }
 
 const queue = new KeyedQueue();
+/** Per pull request, the run waiting in the queue (not started yet), by commit. */
+const waiting = new Map<string, { readonly headSha: string; readonly report: Promise<RunReport> }>();
 
 /**
  * reviewPullRequest runs one review of a pull request's commit. Runs for the same pull request are
- * queued one after the other (in this process), so a second run sees the first one's threads.
+ * queued one after the other (in this process), so a second run sees the first one's threads. A
+ * request for a commit that already has a run waiting in the queue joins that run instead of
+ * queueing another (`/recheck` spam, a redelivered push): one check run, one answer.
  */
-export function reviewPullRequest(context: EventContext, request: ReviewRequest, retry?: RetryOptions): Promise<RunReport> {
+export function reviewPullRequest(context: EventContext, request: ReviewRequest, deps: RunDeps): Promise<RunReport> {
   const { repo, pullNumber } = request;
   const log = context.log.child({ pr: `${repo.owner}/${repo.repo}#${pullNumber}`, sha: request.headSha, trigger: request.trigger });
   const key = `${repo.owner}/${repo.repo}#${pullNumber}`.toLowerCase();
-  return queue.run(key, () => {
+  const queued = waiting.get(key);
+  if (queued && queued.headSha === request.headSha) {
+    log.info('joined the queued run of the same commit');
+    return queued.report;
+  }
+  const octokit = hardenClient(context.octokit, deps.requestTimeoutMs);
+  const retry = deps.retry ? { retry: deps.retry } : {};
+  const report: Promise<RunReport> = queue.run(key, () => {
+    if (waiting.get(key)?.report === report) waiting.delete(key);
     // The review state rides along with the package files (one GraphQL request instead of two).
     let prefetched: PullRequestStateData | undefined;
     return runReview(
       { owner: repo.owner, repo: repo.repo, pullNumber, headSha: request.headSha, htmlUrl: request.htmlUrl, trigger: request.trigger },
       {
         source: createPullRequestSource({
-          octokit: context.octokit,
+          octokit,
           repo,
           pullNumber,
           loadConfig: () => loadRepoConfig(context),
           onReviewState: (state) => (prefetched = state),
+          ...retry,
         }),
-        checks: createCheckSink({ octokit: context.octokit, repo, pullNumber, ...(retry ? { retry } : {}) }),
-        reviews: createReviewSink({
-          octokit: context.octokit,
-          repo,
-          pullNumber,
-          prefetched: () => prefetched,
-          ...(retry ? { retry } : {}),
-        }),
+        analyze: deps.analyze,
+        checks: createCheckSink({ octokit, repo, pullNumber, ...retry }),
+        reviews: createReviewSink({ octokit, repo, pullNumber, prefetched: () => prefetched, ...retry }),
         log,
       },
     );
   });
+  waiting.set(key, { headSha: request.headSha, report });
+  return report;
 }
 
 /** A commit to review again, with the pull requests the event listed (empty for a fork). */
@@ -76,13 +96,14 @@ export interface CommitRequest {
  * reviewCommit reviews a commit in every open pull request it heads: those the event listed, or,
  * when it listed none (a fork), those found by head commit.
  */
-export async function reviewCommit(context: EventContext, request: CommitRequest): Promise<RunReport[]> {
+export async function reviewCommit(context: EventContext, request: CommitRequest, deps: RunDeps): Promise<RunReport[]> {
   const { repo, headSha } = request;
-  const numbers = request.listed.length > 0 ? request.listed : await findPullRequestsForSha(context.octokit, repo, headSha);
+  const octokit = hardenClient(context.octokit, deps.requestTimeoutMs);
+  const numbers = request.listed.length > 0 ? request.listed : await findPullRequestsForSha(octokit, repo, headSha, deps.retry);
   if (numbers.length === 0) context.log.info({ sha: headSha }, 'skipped: no open pull request has this head commit');
   const reports: RunReport[] = [];
   for (const pullNumber of numbers) {
-    reports.push(await reviewPullRequest(context, { repo, pullNumber, headSha, htmlUrl: request.htmlUrl, trigger: request.trigger }));
+    reports.push(await reviewPullRequest(context, { repo, pullNumber, headSha, htmlUrl: request.htmlUrl, trigger: request.trigger }, deps));
   }
   return reports;
 }

@@ -2,8 +2,9 @@
  * The interfaces between the review pipeline and the outside world. src/github implements them
  * against the GitHub API; tests implement them with plain objects. Nothing here names Octokit.
  */
-import type { SourceFile } from '../analysis/model.js';
+import type { AnalysisResult, SourceFile } from '../analysis/model.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { MarkedFinding } from '../diff/filter.js';
 
 /** The pull request and commit one run reviews. */
@@ -24,6 +25,8 @@ export interface PullRequestFile {
   readonly filename: string;
   readonly status: string;
   readonly previousFilename?: string;
+  /** Added plus deleted lines; 0 for a file that was only moved (GitHub then sends no patch). */
+  readonly changes?: number;
   /** The unified diff of the file; GitHub leaves it out for large or binary diffs. */
   readonly patch?: string;
 }
@@ -127,6 +130,17 @@ export interface CheckRunHandle {
 export interface CheckSink {
   start(headSha: string): Promise<CheckRunHandle>;
 }
+
+/**
+ * Analyzer analyses the fetched Go files. The server passes one that runs in a worker process
+ * (src/analysis/pool.ts), so a large pull request never blocks the event loop and a file over the
+ * per-file time budget is skipped and named in `problems`; tests may pass the in-process `analyze`.
+ * It rejects only when the analysis itself could not run (a worker that died).
+ */
+export type Analyzer = (
+  files: readonly SourceFile[],
+  options: { readonly config: Config; readonly goMods: readonly SourceFile[] },
+) => Promise<AnalysisResult>;
 
 /** Where the pipeline logs; a subset of pino's Logger. */
 export interface RunLog {

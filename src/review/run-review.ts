@@ -2,7 +2,6 @@
  * The pipeline of one run: source → analyze → filter → report. It talks to GitHub only through the
  * ports of ./ports.ts, so it can be tested with plain objects.
  */
-import { analyze } from '../analysis/analyze.js';
 import type { SourceFile } from '../analysis/model.js';
 import { severityRank } from '../analysis/model.js';
 import type { Config } from '../config/schema.js';
@@ -11,12 +10,14 @@ import { bySeverity, checkSummary, checkText, checkTitle, reviewBody, ruleTitle,
 import { fingerprintFindings } from './fingerprint.js';
 import { planReview, type PlanInput, type ReviewPlan } from './plan.js';
 import type {
+  Analyzer,
   Annotation,
   CheckResult,
   CheckRunHandle,
   CheckSink,
   PullRequestSource,
   ReviewSink,
+  ReviewState,
   RunLog,
   RunReport,
   RunTarget,
@@ -27,6 +28,8 @@ import { messageOf, stage, statusOf } from './stage.js';
 /** What {@link runReview} works with. */
 export interface RunPorts {
   readonly source: PullRequestSource;
+  /** Runs the analysis (off the event loop in the server). */
+  readonly analyze: Analyzer;
   readonly checks: CheckSink;
   readonly reviews: ReviewSink;
   readonly log: RunLog;
@@ -69,7 +72,7 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
       : { files: [], goMods: [], problems: [] };
 
   const analysable = new Set(selection.analysable);
-  const result = analyze(fetched.files, { config, goMods: fetched.goMods });
+  const result = await stage('analyse the Go files', () => ports.analyze(fetched.files, { config, goMods: fetched.goMods }));
   const marked = markFindings(result.findings, selection.changed);
   const fingerprints = fingerprintFindings(marked);
   const inDiff = bySeverity(marked.filter((f) => f.inDiff));
@@ -163,7 +166,18 @@ const NO_REVIEW: ReviewOutcome = { commentsPosted: 0, listedInBody: 0, threadsRe
  */
 async function reviewStep(target: RunTarget, ports: RunPorts, config: Config, input: Omit<PlanInput, 'state'>): Promise<ReviewOutcome> {
   const { reviews, log } = ports;
-  const state = await stage('read the review threads', () => reviews.readState());
+  let state: ReviewState;
+  try {
+    state = await stage('read the review threads', () => reviews.readState());
+  } catch (error) {
+    // Degrade rather than fail: the findings still reach the check run (a 403 here means the
+    // installation cannot read pull requests; anything else survived the client's retries).
+    log.warn({ err: error, status: statusOf(error) }, 'could not read the review threads; no review');
+    const note =
+      forbidden(error) ??
+      `Could not read the review threads (${messageOf(error)}), so no review was posted; the findings are in this check run only.`;
+    return { ...NO_REVIEW, reviewError: messageOf(error), notes: [note] };
+  }
   if (state.headSha !== target.headSha) {
     log.info({ analysed: target.headSha, head: state.headSha }, 'superseded: no review for this commit');
     return { ...NO_REVIEW, supersededBy: state.headSha };
@@ -180,7 +194,7 @@ async function reviewStep(target: RunTarget, ports: RunPorts, config: Config, in
       notes.push(`Could not resolve the threads of fixed findings: ${messageOf(error)}.`);
     }
   }
-  notes.push(...reviewNotes(plan, posted.commentsPosted, posted.listedInBody, threadsResolved, posted.reviewError));
+  notes.push(...reviewNotes(plan, posted.commentsPosted, posted.listedInBody, threadsResolved, posted.refusal));
   return { ...posted, threadsResolved, notes };
 }
 
@@ -190,7 +204,7 @@ async function postReview(
   reviews: ReviewSink,
   config: Config,
   log: RunLog,
-): Promise<{ commentsPosted: number; listedInBody: number; reviewError?: string }> {
+): Promise<{ commentsPosted: number; listedInBody: number; reviewError?: string; refusal?: string }> {
   if (plan.comments.length + plan.overflow.length + plan.unplaced.length === 0) return { commentsPosted: 0, listedInBody: 0 };
   const bodyInput = { htmlUrl: target.htmlUrl, sha: target.headSha, maxComments: config.max_comments };
   const comments = plan.comments.map(({ listed: _listed, ...draft }) => draft);
@@ -203,7 +217,9 @@ async function postReview(
     return { commentsPosted: comments.length, listedInBody: plan.overflow.length + plan.unplaced.length };
   } catch (error) {
     log.warn({ err: error, status: statusOf(error) }, 'the review was refused');
-    if (statusOf(error) !== 422 || comments.length === 0) return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error) };
+    if (statusOf(error) !== 422 || comments.length === 0) {
+      return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error), ...refusal(error) };
+    }
   }
   // GitHub refused a comment despite the checks (a 422 names no comment): list everything in the body instead.
   const all = [...plan.comments.map((c) => c.listed), ...plan.unplaced];
@@ -216,13 +232,13 @@ async function postReview(
     return { commentsPosted: 0, listedInBody: all.length + plan.overflow.length };
   } catch (error) {
     log.warn({ err: error }, 'the body-only review was refused too');
-    return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error) };
+    return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error), ...refusal(error) };
   }
 }
 
-function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, resolved: number, reviewError: string | undefined): string[] {
+function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, resolved: number, refused: string | undefined): string[] {
   const notes: string[] = [];
-  if (reviewError) notes.push(`The review could not be posted (${reviewError}); the findings are listed here instead.`);
+  if (refused) notes.push(refused);
   if (posted > 0) notes.push(`Posted ${posted} review comment${posted === 1 ? '' : 's'}.`);
   if (listedInBody > 0) notes.push(`Listed ${listedInBody} finding${listedInBody === 1 ? '' : 's'} in the review body.`);
   if (plan.alreadyReported > 0)
@@ -256,6 +272,23 @@ export function annotationOf(finding: MarkedFinding): Annotation {
     title: `${ruleTitle(finding.rule)} (${finding.rule})`.slice(0, 255),
     message: finding.message,
     ...(extra ? { rawDetails: extra } : {}),
+  };
+}
+
+/**
+ * forbidden words a 403 "Resource not accessible by integration" for the summary: GitHub answers it
+ * when the installation lacks a permission (an App installed before a permission was added, or an
+ * organisation that declined it). Nothing is wrong with the pull request, so say which permission.
+ */
+export function forbidden(error: unknown): string | undefined {
+  const message = messageOf(error);
+  if (statusOf(error) !== 403 || !/not accessible by integration/i.test(message)) return undefined;
+  return `The App may not review pull requests in this repository (HTTP 403: ${message}; the installation needs the *Pull requests: write* permission), so the findings are in this check run only.`;
+}
+
+function refusal(error: unknown): { refusal: string } {
+  return {
+    refusal: forbidden(error) ?? `The review could not be posted (${messageOf(error)}); the findings are listed here instead.`,
   };
 }
 

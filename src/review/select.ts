@@ -56,7 +56,8 @@ export function selectGoFiles(files: readonly PullRequestFile[], config: Config)
       skipped.push({ path: file.filename, reason: 'excluded by `exclude` in .github/leakhound.yml' });
       continue;
     }
-    if (file.patch === undefined) {
+    // A file that was only moved (renamed, nothing changed) has no patch either, and nothing to place.
+    if (file.patch === undefined && !(status === 'renamed' && file.changes === 0)) {
       skipped.push({ path: file.filename, reason: 'GitHub sent no diff for it (too large); analysed for context, findings not placed' });
     }
     analysable.push(file.filename);

@@ -123,7 +123,7 @@ export async function sendWebhook(
   secret: string,
   name: string,
   payload: unknown,
-  options: { badSignature?: boolean } = {},
+  options: { badSignature?: boolean; /** X-GitHub-Delivery (default: a new UUID); a redelivery reuses one. */ delivery?: string } = {},
 ): Promise<{ status: number; body: string }> {
   const body = JSON.stringify(payload);
   const signature = createHmac('sha256', options.badSignature ? `${secret}-wrong` : secret)
@@ -134,7 +134,7 @@ export async function sendWebhook(
     headers: {
       'content-type': 'application/json',
       'x-github-event': name,
-      'x-github-delivery': randomUUID(),
+      'x-github-delivery': options.delivery ?? randomUUID(),
       'x-hub-signature-256': `sha256=${signature}`,
       'user-agent': 'GitHub-Hookshot/test',
     },

@@ -39,6 +39,8 @@ export interface FakePull {
   fromFork: boolean;
   /** Files whose patch GitHub leaves out (too large). */
   readonly omitPatch: Set<string>;
+  /** Files moved by the pull request: new path → old path (listed as `renamed`). */
+  readonly renames: Map<string, string>;
 }
 
 /** A review comment thread. */
@@ -84,12 +86,20 @@ export interface FakeGitHubOptions {
   readonly blobTextLimit?: number;
 }
 
+/** Git file modes the fake's trees report. */
+export const GIT_MODES = { file: 0o100644, tree: 0o40000, symlink: 0o120000, submodule: 0o160000 } as const;
+
+/** GitHub lists at most this many files of a pull request (pulls.listFiles). */
+export const MAX_LISTED_FILES = 3000;
+
 interface Failure {
   readonly operation: string;
   readonly status: number;
   readonly body: unknown;
   readonly headers: Record<string, string>;
   remaining: number;
+  /** Hold the answer this long first (a GitHub that does not answer in time). */
+  readonly delayMs?: number;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -108,6 +118,8 @@ export class FakeGitHub {
   readonly issueComments: { issueNumber: number; body: string }[] = [];
   /** `.github/leakhound.yml` on the default branch; undefined answers 404. */
   config: string | undefined;
+  /** Paths that are symbolic links or submodules in every commit (git mode by path); others are files. */
+  readonly modes = new Map<string, number>();
   latencyMs: number;
   readonly owner: string;
   readonly repo: string;
@@ -118,6 +130,7 @@ export class FakeGitHub {
   readonly #tokens = new Set<string>();
   readonly #failures: Failure[] = [];
   readonly #waiters = new Set<() => void>();
+  readonly #pullFilesCache = new Map<string, ReturnType<FakeGitHub['pullFiles']>>();
   #server: Server | undefined;
   #started = 0;
   #ids = 100;
@@ -171,7 +184,17 @@ export class FakeGitHub {
 
   /** openPull adds an open pull request from `baseSha` to `headSha`. */
   openPull(number: number, baseSha: string, headSha: string, author = 'Codertocat'): FakePull {
-    const pull: FakePull = { number, baseSha, headSha, author, state: 'open', draft: false, fromFork: false, omitPatch: new Set() };
+    const pull: FakePull = {
+      number,
+      baseSha,
+      headSha,
+      author,
+      state: 'open',
+      draft: false,
+      fromFork: false,
+      omitPatch: new Set(),
+      renames: new Map(),
+    };
     this.pulls.set(number, pull);
     return pull;
   }
@@ -186,6 +209,16 @@ export class FakeGitHub {
   /** failNext answers the next `times` requests of `operation` with an error. */
   failNext(operation: string, status: number, body: unknown, headers: Record<string, string> = {}, times = 1): void {
     this.#failures.push({ operation, status, body, headers, remaining: times });
+  }
+
+  /** stallNext holds the next `times` answers to `operation` for `delayMs` and then fails them with a 504 (the client should have given up). */
+  stallNext(operation: string, delayMs: number, times = 1): void {
+    this.#failures.push({ operation, status: 504, body: { message: 'stalled by the test' }, headers: {}, remaining: times, delayMs });
+  }
+
+  /** Forgets every pending failure. */
+  clearFailures(): void {
+    this.#failures.length = 0;
   }
 
   /** The operations requested so far (from index `from`). */
@@ -214,26 +247,46 @@ export class FakeGitHub {
     });
   }
 
-  /** The files a pull request changes, with GitHub-style per-file patches. */
-  pullFiles(pull: FakePull): { filename: string; status: string; additions: number; deletions: number; changes: number; patch?: string }[] {
+  /**
+   * The files a pull request changes, with GitHub-style per-file patches. A rename is listed once,
+   * as `renamed` with `previous_filename`; one without changes has no patch, as on GitHub.
+   */
+  pullFiles(pull: FakePull): {
+    filename: string;
+    status: string;
+    additions: number;
+    deletions: number;
+    changes: number;
+    previous_filename?: string;
+    patch?: string;
+  }[] {
+    const key = JSON.stringify([pull.baseSha, pull.headSha, [...pull.omitPatch], [...pull.renames]]);
+    const cached = this.#pullFilesCache.get(key);
+    if (cached) return cached;
     const base = this.commits.get(pull.baseSha) ?? new Map<string, string>();
     const head = this.commits.get(pull.headSha) ?? new Map<string, string>();
+    const movedFrom = new Set(pull.renames.values());
     const paths = [...new Set([...base.keys(), ...head.keys()])].sort();
     const files = [];
     for (const path of paths) {
-      const before = base.get(path);
+      const old = pull.renames.get(path);
+      if (movedFrom.has(path) && !head.has(path)) continue;
+      const before = base.get(old ?? path);
       const after = head.get(path);
-      if (before === after) continue;
+      if (before === after && old === undefined) continue;
       const { patch: text, additions, deletions } = githubPatch(before, after);
+      const status = old !== undefined ? 'renamed' : before === undefined ? 'added' : after === undefined ? 'removed' : 'modified';
       files.push({
         filename: path,
-        status: before === undefined ? 'added' : after === undefined ? 'removed' : 'modified',
+        status,
         additions,
         deletions,
         changes: additions + deletions,
-        ...(pull.omitPatch.has(path) ? {} : { patch: text }),
+        ...(old !== undefined ? { previous_filename: old } : {}),
+        ...(pull.omitPatch.has(path) || (old !== undefined && before === after) ? {} : { patch: text }),
       });
     }
+    this.#pullFilesCache.set(key, files);
     return files;
   }
 
@@ -250,6 +303,7 @@ export class FakeGitHub {
       body = raw;
     }
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (res.destroyed) return;
     let answer: Answer;
     let operation = `${method} ${url.pathname}`;
     try {
@@ -277,6 +331,7 @@ export class FakeGitHub {
       this.violations.push(`${operation}: the fake failed: ${(error as Error).stack ?? String(error)}`);
       answer = { status: 500, body: { message: (error as Error).message } };
     }
+    if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     this.requests.push({
       method,
       path: url.pathname.replace(/^\/api\/v3/, ''),
@@ -296,7 +351,12 @@ export class FakeGitHub {
     const failure = this.#failures.find((f) => f.operation === operation && f.remaining > 0);
     if (!failure) return undefined;
     failure.remaining--;
-    return { status: failure.status, body: failure.body, headers: failure.headers };
+    return {
+      status: failure.status,
+      body: failure.body,
+      headers: failure.headers,
+      ...(failure.delayMs !== undefined ? { delayMs: failure.delayMs } : {}),
+    };
   }
 
   /** Installation tokens: the App's JWT must verify with its public key and name the App. */
@@ -359,7 +419,7 @@ export class FakeGitHub {
         };
       }
       case 'pulls/list-files':
-        return pull ? this.#page(url, this.pullFiles(pull)) : notFound();
+        return pull ? this.#page(url, this.pullFiles(pull).slice(0, MAX_LISTED_FILES)) : notFound();
       case 'checks/create':
         return this.#createCheckRun(body as Record<string, unknown>);
       case 'checks/update':
@@ -615,11 +675,17 @@ export class FakeGitHub {
       __typename: 'Tree',
       entries: [...children.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, type]) => ({
-          name,
-          type,
-          object: () => this.#gitObject(files, prefix + name),
-        })),
+        .map(([name, kind]) => {
+          const mode = kind === 'tree' ? GIT_MODES.tree : (this.modes.get(prefix + name) ?? GIT_MODES.file);
+          const type = mode === GIT_MODES.submodule ? 'commit' : kind;
+          return {
+            name,
+            type,
+            mode,
+            // A submodule's commit lives in another repository: GitHub has no object for it here.
+            object: () => (type === 'commit' ? null : this.#gitObject(files, prefix + name)),
+          };
+        }),
     };
   }
 
@@ -641,6 +707,7 @@ interface Answer {
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   readonly type?: string;
+  readonly delayMs?: number;
 }
 
 interface ReviewBody {

@@ -1,0 +1,90 @@
+/**
+ * End to end hardening: the real server process (analysis in its worker process, with a short
+ * per-file budget) against the fake GitHub. A file over the budget is named in the check run; a
+ * redelivered webhook (same X-GitHub-Delivery) is handled once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
+import { prSnapshots } from './helpers/app-fixtures.js';
+import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
+import { FakeGitHub } from './helpers/fake-github.js';
+
+type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const SECRET = 'e2e-hardening-secret';
+const WAIT_MS = 60_000;
+
+/** A file whose analysis is quadratic (as in test/pool.test.ts): far over a 400 ms budget. */
+function slowFile(functions: number): string {
+  const body = Array.from(
+    { length: functions },
+    (_, i) => `func f${i}(p context.Context) {\n\tctx, _ := context.WithCancel(p)\n\t_ = ctx\n}\n`,
+  );
+  return `package slow\n\nimport "context"\n\n${body.join('')}`;
+}
+
+describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
+  const keys = appKeys();
+  const snapshots = prSnapshots();
+  const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
+  let app: AppProcess | undefined;
+  let head = '';
+
+  const failureContext = (): string =>
+    `requests: ${fake.operations().join(', ')}\nviolations: ${fake.violations.join('\n')}\napp output:\n${app?.output.join('') ?? ''}`;
+
+  before(async () => {
+    await fake.start();
+    const base = fake.commit(snapshots.base);
+    head = fake.commit({ ...snapshots.push1, 'pkg/slow/slow.go': slowFile(12_000) });
+    fake.openPull(2, base, head, 'Codertocat');
+    app = await startApp({
+      appId: APP_ID,
+      privateKey: keys.privateKey,
+      secret: SECRET,
+      gheHost: fake.host,
+      env: { LEAKHOUND_FILE_BUDGET_MS: '400' },
+    });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await fake.stop();
+  });
+
+  it('names the file that overran the per-file budget in the check run, and reports the leaks of the rest', async () => {
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.pull_request.head.sha = head;
+    const res = await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload, { delivery: 'delivery-1' });
+    assert.ok(res.status === 200 || res.status === 202, `webhook answered ${res.status} ${res.body}`);
+    await fake
+      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    const run = fake.checkRuns[0];
+    assert.equal(run?.conclusion, 'failure', failureContext());
+    assert.match(run?.output.summary ?? '', /`pkg\/slow\/slow\.go`: analysis took longer than the 400 ms per-file budget/);
+    assert.deepEqual(
+      (run?.annotations ?? []).map((a) => String(a.path)).filter((p) => p !== 'pkg/fetch/fetch.go'),
+      [],
+    );
+    assert.equal(run?.annotations.length, 3);
+    assert.deepEqual(fake.violations, []);
+  });
+
+  it('handles a redelivery (same X-GitHub-Delivery) once', async () => {
+    const from = fake.requests.length;
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.pull_request.head.sha = head;
+    const res = await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload, { delivery: 'delivery-1' });
+    assert.ok(res.status === 200 || res.status === 202, `webhook answered ${res.status} ${res.body}`);
+    // A fresh delivery afterwards is handled; the redelivery before it must not have been.
+    const fresh = webhook<Payload>('pull_request.reopened');
+    fresh.pull_request.head.sha = head;
+    await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', fresh, { delivery: 'delivery-2' });
+    await fake
+      .waitFor(() => fake.checkRuns.length === 2 && fake.checkRuns[1]?.status === 'completed', WAIT_MS, 'the second check run')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    assert.equal(fake.operations(from).filter((o) => o === 'checks/create').length, 1, failureContext());
+  });
+});
