@@ -48,7 +48,7 @@ describe('.env.example', () => {
   it('names every variable the server reads', () => {
     const text = readFileSync(join(process.cwd(), '.env.example'), 'utf8');
     const names = new Set([...text.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
-    // Probot's readEnvOptions, getPrivateKey and setup flow, plus NODE_ENV.
+    // Probot's readEnvOptions, getPrivateKey and setup flow, NODE_ENV, and leakhound's own two.
     for (const name of [
       'APP_ID',
       'PRIVATE_KEY',
@@ -68,6 +68,8 @@ describe('.env.example', () => {
       'SENTRY_DSN',
       'REDIS_URL',
       'NODE_ENV',
+      'LEAKHOUND_FILE_BUDGET_MS',
+      'LEAKHOUND_REQUEST_TIMEOUT_MS',
     ]) {
       assert.ok(names.has(name), `${name} is missing from .env.example`);
     }
