@@ -70,14 +70,7 @@ export function renderRuleTable(rules: readonly Rule[], linkPrefix: string): str
     (r) =>
       `| [\`${r.id}\`](${linkPrefix}${r.id}.md) | ${r.meta.family} | ${r.meta.severity} | ${r.meta.fix === 'suggestion' ? 'yes' : 'hint'} | ${r.meta.title} |`,
   );
-  return [
-    '# leakhound rules',
-    '',
-    '| rule | family | default severity | one-click fix | what it finds |',
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
-  ].join('\n');
+  return ['| rule | family | default severity | one-click fix | what it finds |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 const TABLE_START = '<!-- rules-table:start -->';
