@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
 import leakhound from '../src/index.js';
 import { isRecheckCommand } from '../src/handlers/recheck-command.js';
-import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
+import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 
@@ -38,32 +38,14 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
   before(async () => {
     fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
     await fake.start();
-    // Probot's write pacing (a second between writes) would only slow these tests down; the e2e test keeps it.
-    const Octokit = ProbotOctokit.defaults((options: { throttle?: object }) => ({
-      ...options,
-      throttle: { ...(options.throttle ?? {}), enabled: false },
-      retry: { enabled: false },
-    }));
-    probot = new Probot({
-      appId: APP_ID,
-      privateKey: keys.privateKey,
-      baseUrl: fake.baseUrl,
-      Octokit: Octokit as typeof ProbotOctokit,
-      logLevel: 'fatal',
-    });
-    await probot.load(leakhound);
+    probot = await inProcessProbot(fake, keys.privateKey, leakhound);
   });
   after(() => fake.stop());
   beforeEach(() => {
     base = fake.commit(snapshots.base);
     head = fake.commit(snapshots.push1);
     fake.openPull(2, base, head);
-    fake.requests.length = 0;
-    fake.violations.length = 0;
-    fake.threads.length = 0;
-    fake.reviews.length = 0;
-    fake.reactions.length = 0;
-    fake.issueComments.length = 0;
+    fake.resetRecords();
   });
 
   const prEvent = (action: string): Payload => {

@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Probot, ProbotOctokit } from 'probot';
+import type { Probot } from 'probot';
 import { analyze } from '../src/analysis/analyze.js';
 import { createLeakhound } from '../src/index.js';
 import { markersIn } from '../src/review/fingerprint.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
+import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness.js';
 import { FakeGitHub, GIT_MODES, type FakeCheckRun } from './helpers/fake-github.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -54,24 +54,15 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
     fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey, blobTextLimit: 1_000_000 });
     await fake.start();
     // As in production, but without write pacing and with millisecond retry backoff (5, 20, 45 ms).
-    const Octokit = ProbotOctokit.defaults((options: { throttle?: object }) => ({
-      ...options,
-      throttle: { ...(options.throttle ?? {}), enabled: false },
-      retry: { retryAfterBaseValue: 5 },
-    }));
-    probot = new Probot({
-      appId: APP_ID,
-      privateKey: keys.privateKey,
-      baseUrl: fake.baseUrl,
-      Octokit: Octokit as typeof ProbotOctokit,
-      logLevel: 'fatal',
-    });
-    await probot.load(
+    probot = await inProcessProbot(
+      fake,
+      keys.privateKey,
       createLeakhound({
         analyze: async (files, options) => analyze(files, options),
         retry: { sleep: async (ms) => void waits.push(ms) },
         requestTimeoutMs: 1500,
       }),
+      { retryAfterBaseValue: 5 },
     );
   });
   after(() => fake.stop());
@@ -79,15 +70,7 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
     base = fake.commit(snapshots.base);
     head = fake.commit(snapshots.push1);
     fake.openPull(2, base, head);
-    fake.clearFailures();
-    fake.requests.length = 0;
-    fake.violations.length = 0;
-    fake.threads.length = 0;
-    fake.reviews.length = 0;
-    fake.reactions.length = 0;
-    fake.issueComments.length = 0;
-    fake.checkRuns.length = 0;
-    fake.modes.clear();
+    fake.resetRecords();
     waits.length = 0;
   });
 

@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProbotOctokit } from 'probot';
+import { Probot, ProbotOctokit, type ApplicationFunction } from 'probot';
 import type { GitHubClient } from '../../src/github/client.js';
 import type { FakeGitHub } from './fake-github.js';
 
@@ -57,4 +57,32 @@ export function fakeClient(fake: FakeGitHub): GitHubClient {
 /** A webhook payload from fixtures/webhooks, deep-copied so a test may change it. */
 export function webhook<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(join(process.cwd(), 'fixtures', 'webhooks', `${name}.json`), 'utf8')) as T;
+}
+
+/**
+ * A Probot instance in this process, talking to the fake GitHub without Probot's write pacing (a
+ * second between writes would only slow the tests; the end-to-end tests keep it), with `app` loaded.
+ * `privateKey` must match the public key the fake was given; `retry` is passed to Octokit's retry
+ * plugin (default: off).
+ */
+export async function inProcessProbot(
+  fake: FakeGitHub,
+  privateKey: string,
+  app: ApplicationFunction,
+  retry: object = { enabled: false },
+): Promise<Probot> {
+  const Octokit = ProbotOctokit.defaults((options: { throttle?: object }) => ({
+    ...options,
+    throttle: { ...(options.throttle ?? {}), enabled: false },
+    retry,
+  }));
+  const probot = new Probot({
+    appId: APP_ID,
+    privateKey,
+    baseUrl: fake.baseUrl,
+    Octokit: Octokit as typeof ProbotOctokit,
+    logLevel: 'fatal',
+  });
+  await probot.load(app);
+  return probot;
 }

@@ -221,6 +221,19 @@ export class FakeGitHub {
     this.#failures.length = 0;
   }
 
+  /** Forgets what earlier tests did: requests, violations, reviews, threads, reactions, comments, check runs, file modes, failures. */
+  resetRecords(): void {
+    this.clearFailures();
+    this.requests.length = 0;
+    this.violations.length = 0;
+    this.threads.length = 0;
+    this.reviews.length = 0;
+    this.reactions.length = 0;
+    this.issueComments.length = 0;
+    this.checkRuns.length = 0;
+    this.modes.clear();
+  }
+
   /** The operations requested so far (from index `from`). */
   operations(from = 0): string[] {
     return this.requests.slice(from).map((r) => r.operation);
