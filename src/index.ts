@@ -2,7 +2,7 @@
  * The Probot app: wires webhook events to handlers and does nothing else. `npm start` runs it with
  * `probot run`; without APP_ID and PRIVATE_KEY, Probot serves its setup flow (app.yml) instead.
  */
-import type { Probot } from 'probot';
+import type { Context, Probot } from 'probot';
 import { AnalysisPool } from './analysis/pool.js';
 import type { RetryOptions } from './github/client.js';
 import type { RunDeps } from './github/run.js';
@@ -39,6 +39,23 @@ function defaultAnalyzer(): Analyzer {
   return (files, options) => pool.analyze(files, options);
 }
 
+/**
+ * perInstallation gives a handler the installation's client from `app.auth(id)` instead of the
+ * event's client. Why: Probot builds `context.octokit` through octokit-auth-probot's "event-octokit"
+ * path, which leaves the throttling id at "no-id", so @octokit/plugin-throttling paced the writes of
+ * EVERY installation in one queue (one write a second, one review per three seconds for the whole
+ * server: ~20 runs a minute at most). `app.auth(id)` sets the id to the installation
+ * (probot/lib/octokit/get-authenticated-octokit.js), so each installation is paced on its own, as
+ * the plugin intends. The token cache is the App's, shared by both paths.
+ */
+function perInstallation<C extends Context>(app: Probot, handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+  return async (context) => {
+    const id = (context.payload as { installation?: { id?: number } }).installation?.id;
+    if (id !== undefined) context.octokit = (await app.auth(id)) as C['octokit'];
+    await handler(context);
+  };
+}
+
 /** createLeakhound returns the app with its dependencies: tests pass an in-process analysis and fast retries. */
 export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) => void {
   return (app) => {
@@ -52,19 +69,31 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     const deliveries = new DeliveryLog();
     app.on(
       [...PULL_REQUEST_EVENTS],
-      once(deliveries, (context) => onPullRequest(context, deps)),
+      once(
+        deliveries,
+        perInstallation(app, (context) => onPullRequest(context, deps)),
+      ),
     );
     app.on(
       'issue_comment.created',
-      once(deliveries, (context) => onIssueComment(context, deps)),
+      once(
+        deliveries,
+        perInstallation(app, (context) => onIssueComment(context, deps)),
+      ),
     );
     app.on(
       [...CHECK_RUN_EVENTS],
-      once(deliveries, (context) => onCheckRun(context, deps)),
+      once(
+        deliveries,
+        perInstallation(app, (context) => onCheckRun(context, deps)),
+      ),
     );
     app.on(
       'check_suite.rerequested',
-      once(deliveries, (context) => onCheckSuiteRerequested(context, deps)),
+      once(
+        deliveries,
+        perInstallation(app, (context) => onCheckSuiteRerequested(context, deps)),
+      ),
     );
   };
 }
