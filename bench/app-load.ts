@@ -112,6 +112,18 @@ export async function startLoad(env: Readonly<Record<string, string>> = {}): Pro
 }
 
 /** percentile of sorted samples (nearest rank). */
+/**
+ * The hard time limit of a whole bench (start, warm-up, load, stop): after `seconds` the server is
+ * killed and the bench exits with status 2, whatever it was waiting for.
+ */
+export function armHardLimit(seconds: number, current: () => Load | undefined): void {
+  setTimeout(() => {
+    console.error(`hard limit of ${seconds} s reached: stopping`);
+    current()?.app.child.kill('SIGKILL');
+    process.exit(2);
+  }, seconds * 1000).unref();
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
@@ -132,16 +144,8 @@ async function main(): Promise<void> {
       limit: { type: 'string', default: '300' },
     },
   });
-  // Hard time limit of the whole bench (start, warm-up, load, stop): kill the server and exit.
   let load: Load | undefined = undefined;
-  setTimeout(
-    () => {
-      console.error(`hard limit of ${values.limit} s reached: stopping`);
-      load?.app.child.kill('SIGKILL');
-      process.exit(2);
-    },
-    Number(values.limit) * 1000,
-  ).unref();
+  armHardLimit(Number(values.limit), () => load);
   const installations = Number(values.installations ?? values.concurrency);
   const total = Number(values.webhooks);
   const spacingMs = (Number(values.seconds) * 1000) / total;

@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { childrenOf, mb, rssOf, startLoad, type Load } from './app-load.js';
+import { armHardLimit, childrenOf, mb, rssOf, startLoad, type Load } from './app-load.js';
 
 /** Constructor names counted in the heap snapshots (exact names; see {@link countConstructors}). */
 export const WATCHED = [
@@ -128,14 +128,7 @@ async function main(): Promise<void> {
   const every = Number(values.every);
   const dir = mkdtempSync(join(tmpdir(), 'leakhound-soak-'));
   let load: Load | undefined = undefined;
-  setTimeout(
-    () => {
-      console.error(`hard limit of ${values.limit} s reached: stopping`);
-      load?.app.child.kill('SIGKILL');
-      process.exit(2);
-    },
-    Number(values.limit) * 1000,
-  ).unref();
+  armHardLimit(Number(values.limit), () => load);
   load = await startLoad({ NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}` });
   const server = load.app.child.pid ?? 0;
   const workerPid = (): number => childrenOf(server)[0] ?? 0;
