@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import AjvDraft04 from 'ajv-draft-04';
+import { analyze } from '../src/analysis/analyze.js';
 import { main } from '../src/cli.js';
+import { fingerprintFindings } from '../src/review/fingerprint.js';
 import { fixtureSets, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
 
 interface Run {
@@ -85,6 +87,19 @@ describe('leakhound check', () => {
     assert.ok((log.runs[0]?.results.length ?? 0) > 0);
     assert.ok(log.runs[0]?.results.some((r) => (r.fixes?.length ?? 0) > 0));
     assert.ok((log.runs[0]?.tool.driver.rules.length ?? 0) >= 3);
+  });
+
+  it('gives SARIF results the fingerprints the App marks its comments with', async () => {
+    const run = await cli(['check', 'fixtures/rules/context-cancel-leak', '--format', 'sarif', '--fail-on', 'never']);
+    const results =
+      (JSON.parse(run.out) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> }).runs[0]?.results ?? [];
+    const [set] = fixtureSets(join(RULE_FIXTURES, 'context-cancel-leak'));
+    assert.ok(set);
+    const expected = fingerprintFindings(analyze(set.files, { goMods: set.goMods }).findings);
+    assert.deepEqual(
+      results.map((r) => r.partialFingerprints['leakhound/v1']),
+      [...expected.values()],
+    );
   });
 
   it('exits 1 when a finding reaches the fail level and 0 below it', async () => {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { Finding, Severity } from '../analysis/model.js';
+import { fingerprintFindings } from '../review/fingerprint.js';
 import { ruleDocsUrl, type Rule } from '../rules/define-rule.js';
 
 const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warning', notice: 'note' };
@@ -9,14 +9,6 @@ const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warnin
 export interface SarifOptions {
   readonly rules: readonly Rule[];
   readonly version: string;
-}
-
-/** A stable fingerprint of a finding: rule, path and the anchor line's text, not its number. */
-export function fingerprint(finding: Pick<Finding, 'rule' | 'path' | 'anchorText'>): string {
-  return createHash('sha256')
-    .update(`${finding.rule}\0${finding.path}\0${finding.anchorText.replace(/\s+/g, ' ')}`)
-    .digest('hex')
-    .slice(0, 16);
 }
 
 /** formatSarif renders findings as a SARIF 2.1.0 log with rule metadata and fixes. */
@@ -35,6 +27,8 @@ export function formatSarif(findings: readonly Finding[], options: SarifOptions)
     properties: { family: rule.meta.family, tags: ['memory', 'leak', rule.meta.family] },
   }));
   const index = new Map(options.rules.map((r, i) => [r.id, i]));
+  // The same fingerprints as the App's comment markers: one definition of "the same finding".
+  const fingerprints = fingerprintFindings(findings);
   const results: Result[] = findings.map((f) => ({
     ruleId: f.rule,
     ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
@@ -48,7 +42,7 @@ export function formatSarif(findings: readonly Finding[], options: SarifOptions)
         },
       },
     ],
-    partialFingerprints: { 'leakhound/v1': fingerprint(f) },
+    partialFingerprints: { 'leakhound/v1': fingerprints.get(f) ?? '' },
     ...(f.fix
       ? {
           fixes: [
