@@ -2,7 +2,8 @@
  * Markdown for GitHub: review comments, the review body, and the check-run summary and text.
  * Everything here is pure; rule titles and documentation links come from rule metadata.
  */
-import { severityRank, type Finding, type Severity } from '../analysis/model.js';
+import { severityRank, type Finding } from '../analysis/model.js';
+import { plural, severityCounts } from './counts.js';
 import type { Config } from '../config/schema.js';
 import { ruleDocsUrl } from '../rules/define-rule.js';
 import { ruleById } from '../rules/index.js';
@@ -193,22 +194,8 @@ export function checkText(inDiff: readonly ListedFinding[]): string | undefined 
   return truncate(['## Findings in the changed lines', '', ...lines].join('\n'), GITHUB_TEXT_LIMIT);
 }
 
-/** severityCounts counts findings by severity, most severe first: "1 error, 2 warnings". */
-export function severityCounts(findings: readonly Finding[]): string {
-  const order: Severity[] = ['error', 'warning', 'notice'];
-  return order
-    .map((s) => [s, findings.filter((f) => f.severity === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => plural(n, s))
-    .join(', ');
-}
-
 function maxRank(findings: readonly Finding[]): number {
   return Math.max(...findings.map((f) => severityRank(f.severity)));
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function sentence(text: string): string {

@@ -1,5 +1,6 @@
 import type { FileProblem, Finding } from '../analysis/model.js';
 import { lineChangeOf } from '../fix/line-change.js';
+import { plural, severityCounts } from './counts.js';
 
 /** Options of {@link formatText}. */
 export interface TextOptions {
@@ -44,17 +45,9 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
 
 /** A one-line count of findings by severity, e.g. "3 findings (1 error, 2 warnings) in 12 files". */
 export function summaryLine(findings: readonly Finding[], filesAnalysed: number): string {
-  const count = (s: string): number => findings.filter((f) => f.severity === s).length;
-  const parts = [
-    [count('error'), 'error'],
-    [count('warning'), 'warning'],
-    [count('notice'), 'notice'],
-  ]
-    .filter(([n]) => Number(n) > 0)
-    .map(([n, word]) => `${n} ${word}${n === 1 ? '' : 's'}`);
-  const files = `${filesAnalysed} Go file${filesAnalysed === 1 ? '' : 's'}`;
+  const files = plural(filesAnalysed, 'Go file');
   if (findings.length === 0) return `no leaks found in ${files}`;
-  return `${findings.length} finding${findings.length === 1 ? '' : 's'} (${parts.join(', ')}) in ${files}`;
+  return `${plural(findings.length, 'finding')} (${severityCounts(findings)}) in ${files}`;
 }
 
 /** One line per file that was skipped or only partly analysed. */
