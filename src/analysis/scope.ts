@@ -37,11 +37,6 @@ export function isFunctionNode(node: SyntaxNode): boolean {
  */
 const TOP_LEVEL = new Set(['function_declaration', 'method_declaration', 'import_declaration', 'package_clause']);
 
-/** Whether a node is a top-level declaration (its parent is the source file). */
-export function isTopLevel(node: SyntaxNode): boolean {
-  return TOP_LEVEL.has(node.type);
-}
-
 /** The innermost function (declaration, method or literal) that contains a node. */
 export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
   if (TOP_LEVEL.has(node.type)) return null;
