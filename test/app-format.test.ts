@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFilePatch } from '../src/diff/parse.js';
 import { checkSummary, checkTitle, commentBody, GITHUB_TEXT_LIMIT, reviewBody, truncate } from '../src/format/markdown.js';
-import { fenceFor, lineReplacementOf, placeSuggestion, suggestionBlock } from '../src/format/suggestion.js';
+import { lineChangeOf } from '../src/fix/line-change.js';
+import { fenceFor, placeSuggestion, suggestionBlock } from '../src/format/suggestion.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { fingerprintFindings, fingerprintOf, markerOf, markersIn } from '../src/review/fingerprint.js';
 import { finding } from './helpers/app-fixtures.js';
@@ -45,20 +46,26 @@ describe('suggestions', () => {
   };
 
   it('turn edits into whole new lines of the touched range', () => {
-    assert.deepEqual(lineReplacementOf(source, fix, 2), {
+    assert.deepEqual(lineChangeOf(source, fix, 2), {
       startLine: 2,
       endLine: 2,
+      oldLines: ['\tctx, _ := context.WithTimeout(p, d)'],
       newLines: ['\tctx, cancel := context.WithTimeout(p, d)', '\tdefer cancel()'],
     });
   });
 
   it('widen the range to the anchor line', () => {
-    const r = lineReplacementOf(
+    const r = lineChangeOf(
       source,
       { message: 'x', edits: [{ startLine: 3, startColumn: 2, endLine: 3, endColumn: 5, newText: 'USE' }] },
       2,
     );
-    assert.deepEqual(r, { startLine: 2, endLine: 3, newLines: ['\tctx, _ := context.WithTimeout(p, d)', '\tUSE(ctx)'] });
+    assert.deepEqual(r, {
+      startLine: 2,
+      endLine: 3,
+      oldLines: ['\tctx, _ := context.WithTimeout(p, d)', '\tuse(ctx)'],
+      newLines: ['\tctx, _ := context.WithTimeout(p, d)', '\tUSE(ctx)'],
+    });
   });
 
   it('are placed only inside one hunk', () => {

@@ -3,7 +3,8 @@ import type { ChangedFile } from '../diff/parse.js';
 import { lineInHunks } from '../diff/parse.js';
 import type { MarkedFinding } from '../diff/filter.js';
 import { commentBody, type CommentFix, type ListedFinding } from '../format/markdown.js';
-import { lineReplacementOf, placeSuggestion } from '../format/suggestion.js';
+import { lineChangeOf } from '../fix/line-change.js';
+import { placeSuggestion } from '../format/suggestion.js';
 import type { ReviewCommentDraft, ReviewState } from './ports.js';
 
 /** What a run will post and tidy, decided before any write. */
@@ -99,7 +100,7 @@ export function placeComment(
   let fix: CommentFix;
   if (finding.fix) {
     const placed = source
-      ? placeSuggestion(lineReplacementOf(source.content, finding.fix, finding.line), changed.hunks)
+      ? placeSuggestion(lineChangeOf(source.content, finding.fix, finding.line), changed.hunks)
       : { reason: 'the file contents were not available' };
     fix = 'replacement' in placed ? { suggestion: placed.replacement } : placed;
   }
