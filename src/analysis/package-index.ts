@@ -1,5 +1,6 @@
 import type { GoFile } from './go-file.js';
 import type { SyntaxNode } from './parser.js';
+import { Scope } from './scope.js';
 import { isNumericName, typeFromNode, resultTypes, type GoType, type Tri } from './types.js';
 
 /** A package-level `var` (one name of a var spec). */
@@ -54,6 +55,7 @@ export class PackageIndex {
   };
   private collected = false;
   private refsCache: Map<string, GlobalRef[]> | undefined;
+  private readonly scopes = new Map<GoFile, Scope>();
   private mentionCache: Map<string, Array<{ file: GoFile; index: number }>> | undefined;
 
   /** Declarations are read lazily, on the first question a rule asks about the package. */
@@ -68,6 +70,13 @@ export class PackageIndex {
       for (const file of this.files) this.collect(file);
     }
     return this.decls;
+  }
+
+  /** The scope of one of the package's files, made once and shared by every rule and model (its answers are cached). */
+  scopeOf(file: GoFile): Scope {
+    let scope = this.scopes.get(file);
+    if (!scope) this.scopes.set(file, (scope = new Scope(file, this)));
+    return scope;
   }
 
   /** Package-level variables by name. */
@@ -298,6 +307,8 @@ function knownQualifiedPointers(pkg: string, name: string): Tri {
       'sync.RWMutex',
       'time.Duration',
       'sync.WaitGroup',
+      // Its only pointer is to a *time.Location, shared by every Time of that zone: nothing per value.
+      'time.Time',
       'atomic.Int64',
       'atomic.Int32',
       'atomic.Bool',
@@ -307,17 +318,9 @@ function knownQualifiedPointers(pkg: string, name: string): Tri {
   )
     return 'no';
   if (
-    [
-      'time.Time',
-      'http.Request',
-      'http.Client',
-      'bytes.Buffer',
-      'strings.Builder',
-      'sync.Map',
-      'sync.Pool',
-      'atomic.Value',
-      'atomic.Pointer',
-    ].includes(key)
+    ['http.Request', 'http.Client', 'bytes.Buffer', 'strings.Builder', 'sync.Map', 'sync.Pool', 'atomic.Value', 'atomic.Pointer'].includes(
+      key,
+    )
   )
     return 'yes';
   return 'unknown';

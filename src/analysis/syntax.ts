@@ -1,5 +1,5 @@
-import type { SyntaxNode } from '../../analysis/parser.js';
-import type { Binding, Scope } from '../../analysis/scope.js';
+import type { SyntaxNode } from './parser.js';
+import type { Binding, Scope } from './scope.js';
 
 /**
  * Visits the nodes of a subtree in source order with a tree cursor. Return `false` from the
@@ -99,56 +99,6 @@ export function bodyOf(func: SyntaxNode): SyntaxNode | null {
   return func.childForFieldName('body');
 }
 
-/** Child node types that are alternative branches: what runs in one of them says nothing about another. */
-const BRANCHES = new Set(['block', 'expression_case', 'type_case', 'communication_case', 'default_case', 'if_statement']);
-
-/** A way out of a function that `exitsWithout` found uncovered. */
-export interface UncoveredExit {
-  /** The return statement, or the function body when control falls off its end. */
-  readonly node: SyntaxNode;
-  readonly kind: 'return' | 'end';
-}
-
-/**
- * exitsWithout lists the ways out of `func` after string index `after` (its `return` statements,
- * and falling off the end of the body) that are not preceded, on every syntactic path, by a node
- * for which `covers` holds. A node covers a return when it precedes it in an enclosing statement
- * list, or is an `if`/`switch` header, a `select` case's communication or a loop header that
- * encloses it. Conditional code counts as covering (the rule errs towards silence).
- */
-export function exitsWithout(func: SyntaxNode, after: number, covers: (node: SyntaxNode) => boolean): UncoveredExit[] {
-  const body = bodyOf(func);
-  if (!body) return [];
-  const exits: UncoveredExit[] = [];
-  const isCovered = (exit: SyntaxNode): boolean => {
-    if (covers(exit)) return true;
-    for (let child = exit, parent = exit.parent; parent && child.id !== body.id; child = parent, parent = parent.parent) {
-      for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.endIndex <= after) break;
-        if (parent.type !== 'statement_list' && BRANCHES.has(s.type)) continue;
-        if (covers(s)) return true;
-      }
-    }
-    return false;
-  };
-  walkSameFunction(body, (node) => {
-    if (node.type === 'return_statement' && node.startIndex > after && !isCovered(node)) exits.push({ node, kind: 'return' });
-  });
-  const list = body.namedChildren.find((c) => c.type === 'statement_list');
-  const last = list?.lastNamedChild;
-  const fallsOff =
-    !last ||
-    (last.type !== 'return_statement' &&
-      !(last.type === 'for_statement' && isEndless(last)) &&
-      last.type !== 'select_statement' &&
-      !isPanic(last));
-  if (fallsOff && body.endIndex > after) {
-    const coveredAtTop = (list?.namedChildren ?? []).some((s) => s.endIndex > after && covers(s));
-    if (!coveredAtTop) exits.push({ node: body, kind: 'end' });
-  }
-  return exits;
-}
-
 /** Whether a subtree (outside nested function literals) contains a node for which `test` holds. */
 export function someInSameFunction(root: SyntaxNode, test: (node: SyntaxNode) => boolean): boolean {
   let found = false;
@@ -163,11 +113,6 @@ export function someInSameFunction(root: SyntaxNode, test: (node: SyntaxNode) =>
 /** A `for { … }` with no condition or clause. */
 export function isEndless(forStatement: SyntaxNode): boolean {
   return forStatement.type === 'for_statement' && forStatement.namedChildren.every((c) => c.type === 'block' || c.type === 'comment');
-}
-
-function isPanic(statement: SyntaxNode): boolean {
-  const call = statement.type === 'expression_statement' ? statement.namedChildren[0] : null;
-  return call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'panic';
 }
 
 /** Collapses whitespace so expressions can be compared by text. */

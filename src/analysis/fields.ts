@@ -1,0 +1,143 @@
+/**
+ * A package-wide census of a struct field: every place the package writes, appends to, re-slices
+ * or otherwise mentions `x.f` for a field `f` of a type declared in the package, and `T{f: …}` in
+ * its composite literals. Found by text, confirmed in the tree, computed once per field.
+ *
+ * Without a type checker a selector `x.f` whose operand type is unknown may belong to another
+ * type with a field of the same name; such mentions are kept with `certain: false`, so facts
+ * drawn from them can only make rules more silent.
+ */
+import type { GoFile } from './go-file.js';
+import type { PackageIndex } from './package-index.js';
+import type { SyntaxNode } from './parser.js';
+import { argumentsOf, isBuiltin, unparen } from './syntax.js';
+
+/** What a mention of the field does. */
+export type FieldRole =
+  /** `x.f = v` (value: v), or `T{f: v}`. */
+  | 'write'
+  /** `x.f = append(x.f, v…)` (value: the append call). */
+  | 'append'
+  /** `x.f = x.f[a:b]` (value: the slice expression). */
+  | 'reslice'
+  /** Any other mention (a read, a call argument, a range…). */
+  | 'other';
+
+/** One mention of a field. */
+export interface FieldRef {
+  readonly file: GoFile;
+  /** The selector `x.f`, or the keyed element of `T{f: …}`. */
+  readonly node: SyntaxNode;
+  readonly role: FieldRole;
+  /** For writes, appends and re-slices: the value written. */
+  readonly value?: SyntaxNode;
+  /** Whether the operand is known to have the census's type. */
+  readonly certain: boolean;
+}
+
+/** A field of a type declared in the package. */
+export interface FieldKey {
+  readonly typeName: string;
+  readonly field: string;
+}
+
+const censuses = new WeakMap<PackageIndex, Map<string, FieldRef[]>>();
+const WORD = '\\p{L}\\p{N}_';
+
+/** Every mention of `key.field` in the package's files (test files left out), memoised. */
+export function fieldRefs(pkg: PackageIndex, key: FieldKey): readonly FieldRef[] {
+  let byKey = censuses.get(pkg);
+  if (!byKey) censuses.set(pkg, (byKey = new Map()));
+  const id = `${key.typeName}.${key.field}`;
+  let refs = byKey.get(id);
+  if (!refs) {
+    refs = collect(pkg, key);
+    byKey.set(id, refs);
+  }
+  return refs;
+}
+
+function collect(pkg: PackageIndex, key: FieldKey): FieldRef[] {
+  const refs: FieldRef[] = [];
+  const name = key.field.replace(/[$]/g, '\\$');
+  const pattern = new RegExp(`(?:\\.\\s*${name}|(?<![${WORD}.])${name}\\s*:)(?![${WORD}])`, 'gu');
+  for (const file of pkg.files) {
+    if (file.path.endsWith('_test.go') || !file.source.includes(key.field)) continue;
+    const scope = pkg.scopeOf(file);
+    for (const match of file.source.matchAll(pattern)) {
+      const at = (match.index ?? 0) + match[0].indexOf(key.field, match[0].startsWith('.') ? 1 : 0);
+      const ident = file.root.namedDescendantForIndex(at, at + key.field.length);
+      const parent = ident.parent;
+      if (
+        ident.type === 'field_identifier' &&
+        parent?.type === 'selector_expression' &&
+        parent.childForFieldName('field')?.id === ident.id
+      ) {
+        let type = scope.typeOf(unparen(parent.childForFieldName('operand')));
+        if (type.kind === 'pointer') type = type.elem;
+        if (type.kind === 'named' && type.name !== key.typeName) continue;
+        if (type.kind !== 'named' && type.kind !== 'unknown') continue;
+        refs.push({ file, node: parent, certain: type.kind === 'named', ...classify(scope, parent) });
+      } else if (ident.type === 'field_identifier' || ident.type === 'identifier') {
+        const keyed = literalKey(ident);
+        const literal = keyed ? compositeOf(keyed) : undefined;
+        const typeName = literal ? literalTypeName(literal) : undefined;
+        if (!keyed || typeName !== key.typeName) continue;
+        const value = keyed.childForFieldName('value');
+        refs.push({ file, node: keyed, role: 'write', certain: true, ...(value ? { value: unwrap(value) } : {}) });
+      }
+    }
+  }
+  return refs;
+}
+
+/** How a selector `x.f` is used: written, appended to, re-sliced, or anything else. */
+function classify(scope: ReturnType<PackageIndex['scopeOf']>, selector: SyntaxNode): { role: FieldRole; value?: SyntaxNode } {
+  let expr = selector;
+  while (expr.parent?.type === 'parenthesized_expression') expr = expr.parent;
+  const list = expr.parent;
+  const statement = list?.parent;
+  if (list?.type !== 'expression_list' || statement?.type !== 'assignment_statement') return { role: 'other' };
+  if (statement.childForFieldName('left')?.id !== list.id || statement.childForFieldName('operator')?.text !== '=')
+    return { role: 'other' };
+  const left = list.namedChildren;
+  const right = statement.childForFieldName('right')?.namedChildren ?? [];
+  const value = left.length === right.length ? unparen(right[left.findIndex((n) => n.id === expr.id)]) : null;
+  if (!value) return { role: 'other' };
+  const selfPath = selector.text.replace(/\s+/g, '');
+  if (value.type === 'call_expression' && isBuiltin(scope, value.childForFieldName('function'), 'append')) {
+    const first = unparen(argumentsOf(value)[0]);
+    if (first?.text.replace(/\s+/g, '') === selfPath) return { role: 'append', value };
+  }
+  if (value.type === 'slice_expression' && unparen(value.childForFieldName('operand'))?.text.replace(/\s+/g, '') === selfPath)
+    return { role: 'reslice', value };
+  return { role: 'write', value };
+}
+
+/** For the key identifier of `T{f: v}`, the keyed element. */
+function literalKey(ident: SyntaxNode): SyntaxNode | undefined {
+  let keyNode: SyntaxNode | null = ident;
+  if (keyNode.parent?.type === 'literal_element') keyNode = keyNode.parent;
+  const keyed = keyNode.parent;
+  return keyed?.type === 'keyed_element' && keyed.childForFieldName('key')?.id === keyNode.id ? keyed : undefined;
+}
+
+function compositeOf(keyed: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | null = keyed.parent;
+  while (n && n.type !== 'composite_literal') {
+    if (n.type !== 'literal_value') return undefined;
+    n = n.parent;
+  }
+  return n ?? undefined;
+}
+
+function literalTypeName(literal: SyntaxNode): string | undefined {
+  let type = literal.childForFieldName('type');
+  if (type?.type === 'generic_type') type = type.childForFieldName('type');
+  return type?.type === 'type_identifier' ? type.text : undefined;
+}
+
+function unwrap(value: SyntaxNode): SyntaxNode {
+  const inner = value.type === 'literal_element' ? value.namedChildren[0] : value;
+  return unparen(inner) ?? value;
+}
