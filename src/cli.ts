@@ -10,7 +10,7 @@ import type { AnalyzeOptions } from './analysis/analyze.js';
 import { formatGoVersion, parseGoVersion, type GoVersion } from './analysis/go-version.js';
 import type { SourceFile } from './analysis/model.js';
 import { AnalysisPool } from './analysis/pool.js';
-import { severityRank, type Finding, type Severity } from './analysis/model.js';
+import { CONFIDENCES, meetsConfidence, severityRank, type Confidence, type Finding, type Severity } from './analysis/model.js';
 import { parseConfigText } from './config/load.js';
 import { DEFAULT_CONFIG, type Config } from './config/schema.js';
 import { markFindings } from './diff/filter.js';
@@ -39,6 +39,9 @@ options:
                                             (default: error, or fail_on from the config)
   --config <file>                           configuration file (default: .github/leakhound.yml
                                             when it exists)
+  --confidence high|medium|low              report findings at least this sure (default:
+                                            medium, or min_confidence from the config);
+                                            only high-confidence findings fail the run
   --go-version <1.N>                        Go version to assume instead of go.mod's
   --no-color                                plain text output
   -h, --help                                show this help
@@ -56,6 +59,7 @@ interface Options {
   readonly base: string | undefined;
   readonly format: Format;
   readonly failOn: Severity | 'never' | undefined;
+  readonly minConfidence: Confidence | undefined;
   readonly configPath: string | undefined;
   readonly goVersion: GoVersion | undefined;
   readonly color: boolean;
@@ -82,6 +86,7 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
       options: {
         format: { type: 'string' },
         'fail-on': { type: 'string' },
+        confidence: { type: 'string' },
         config: { type: 'string' },
         'go-version': { type: 'string' },
         base: { type: 'string' },
@@ -107,6 +112,9 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
   const failOn = values['fail-on'];
   if (failOn !== undefined && !['error', 'warning', 'notice', 'never'].includes(failOn))
     throw new CliError(`--fail-on must be error, warning, notice or never, not "${failOn}"`);
+  const confidence = values.confidence;
+  if (confidence !== undefined && !(CONFIDENCES as readonly string[]).includes(confidence))
+    throw new CliError(`--confidence must be high, medium or low, not "${confidence}"`);
   const goVersionText = values['go-version'];
   const goVersion = parseGoVersion(goVersionText);
   if (goVersionText !== undefined && !goVersion) throw new CliError(`--go-version must look like 1.22, not "${goVersionText}"`);
@@ -116,6 +124,7 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
     base: values.base,
     format,
     failOn: failOn as Severity | 'never' | undefined,
+    minConfidence: confidence as Confidence | undefined,
     configPath: values.config,
     goVersion,
     color: !values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR,
@@ -195,15 +204,19 @@ export async function main(
       sources = new Map(change.files.map((f) => [f.path, f.content]));
       filesAnalysed = [...change.changed.values()].filter((f) => f.status !== 'removed' && f.path.endsWith('.go')).length;
     }
+    const minConfidence = options.minConfidence ?? config.min_confidence;
+    const hidden = findings.filter((f) => !meetsConfidence(f, minConfidence)).length;
+    findings = findings.filter((f) => meetsConfidence(f, minConfidence));
     if (options.format === 'json') io.out(formatJson(findings));
     else if (options.format === 'sarif') io.out(formatSarif(findings, { rules: RULES, version: version() }));
     else {
       io.out(formatText(findings, { sources, color: options.color }));
-      io.err(`${summaryLine(findings, filesAnalysed)}\n`);
+      io.err(`${summaryLine(findings, filesAnalysed, { hidden })}\n`);
     }
     const failOn = options.failOn ?? config.fail_on;
     if (failOn === 'never') return 0;
-    return findings.some((f) => severityRank(f.severity) >= severityRank(failOn)) ? 1 : 0;
+    // Only what the evidence settles may fail a build: medium and low findings are advice.
+    return findings.some((f) => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn)) ? 1 : 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.err(`leakhound: ${message.split('\n')[0]}\n`);

@@ -124,25 +124,85 @@ describe('runReview', () => {
       [
         ['pkg/fetch/fetch.go', 17, undefined],
         ['pkg/fetch/fetch.go', 16, undefined],
-        ['pkg/fetch/fetch.go', 31, 29],
+        ['pkg/fetch/fetch.go', 29, undefined],
       ],
-      'most severe first: the error, the warning, then the notice',
+      'most severe first: the error, then the warnings',
     );
     for (const c of review?.comments ?? []) assert.match(c.body, /```suggestion\n/);
     assert.match(review?.comments[0]?.body ?? '', /```suggestion\n\tch := make\(chan Result, 1\)\n```/);
     assert.equal(report.commentsPosted, 3);
     const result = gh.results[0];
     assert.equal(result?.conclusion, 'failure');
-    assert.equal(result?.title, '3 leaks in the changed lines (1 error, 1 warning, 1 notice)');
+    assert.equal(result?.title, '3 leaks in the changed lines (1 error, 2 warnings)');
     assert.deepEqual(
       result?.annotations.map((a) => [a.path, a.startLine, a.level]),
       [
         ['pkg/fetch/fetch.go', 17, 'failure'],
         ['pkg/fetch/fetch.go', 16, 'warning'],
-        ['pkg/fetch/fetch.go', 29, 'notice'],
+        ['pkg/fetch/fetch.go', 29, 'warning'],
       ],
     );
     assert.match(result?.summary ?? '', /Posted 3 review comments\./);
+  });
+
+  it('posts only high-confidence findings inline; medium ones are notice annotations the summary counts, low ones are left out', async () => {
+    // A handler keeping its request (medium), a map emptied key by key (low), next to the push's high findings.
+    const extra = [
+      'package fetch',
+      '',
+      'import "net/http"',
+      '',
+      'var last *http.Request',
+      '',
+      'func remember(w http.ResponseWriter, r *http.Request) {',
+      '\tlast = r',
+      '}',
+      '',
+      'var cache = map[string]*http.Request{}',
+      '',
+      'func forget() {',
+      '\tfor k := range cache {',
+      '\t\tdelete(cache, k)',
+      '\t}',
+      '}',
+      '',
+    ].join('\n');
+    const gh = new MemoryPorts({ ...snapshots.push1, 'pkg/fetch/handler.go': extra }, SHA1);
+    await gh.run();
+    assert.deepEqual(
+      gh.reviews[0]?.comments.map((c) => c.path),
+      ['pkg/fetch/fetch.go', 'pkg/fetch/fetch.go', 'pkg/fetch/fetch.go'],
+      'only the three high-confidence findings are review comments',
+    );
+    const result = gh.results[0];
+    const medium = result?.annotations.find((a) => a.path === 'pkg/fetch/handler.go');
+    assert.equal(medium?.startLine, 8);
+    assert.equal(medium?.level, 'notice');
+    assert.equal(result?.annotations.length, 4, 'the low-confidence map-clear-loop finding is not listed');
+    assert.match(
+      result?.summary ?? '',
+      /1 finding in the change is of medium confidence: listed here as annotations \(notice level\), not posted as review comments/,
+    );
+    assert.match(
+      result?.summary ?? '',
+      /1 finding of lower confidence than `min_confidence: medium` is not shown; set `min_confidence: low`/,
+    );
+    assert.match(result?.text ?? '', /\*\*notice\*\* \(medium confidence\) `pkg\/fetch\/handler\.go:8`/);
+  });
+
+  it('fails the check only on high-confidence findings', async () => {
+    const gh = new MemoryPorts(snapshots.push1, SHA1);
+    gh.loaded = normalizeConfig({ fail_on: 'notice', min_confidence: 'low' }, RULE_IDS);
+    gh.head = {
+      ...snapshots.base,
+      'pkg/fetch/reset.go':
+        'package fetch\n\nvar seen = map[string]*Result{}\n\nfunc forget() {\n\tfor k := range seen {\n\t\tdelete(seen, k)\n\t}\n}\n',
+    };
+    await gh.run();
+    const result = gh.results[0];
+    assert.equal(result?.annotations.length, 1, 'the low finding is listed when min_confidence is low');
+    assert.equal(result?.conclusion, 'neutral', 'a notice at fail_on, but not of high confidence: advice, not a failure');
+    assert.equal(gh.reviews.length, 0, 'nothing inline');
   });
 
   it('on the next push posts only the new finding and resolves the thread of the fixed one', async () => {
@@ -160,7 +220,7 @@ describe('runReview', () => {
     assert.match(gh.reviews[1]?.comments[0]?.body ?? '', /stop is never called/);
     assert.deepEqual(gh.resolved, [unbuffered]);
     assert.equal(report.threadsResolved, 1);
-    assert.equal(gh.results[1]?.conclusion, 'neutral', 'only warnings and notices remain; fail_on is error');
+    assert.equal(gh.results[1]?.conclusion, 'neutral', 'only warnings remain; fail_on is error');
     assert.match(gh.results[1]?.summary ?? '', /2 findings were already reported\.[\s\S]*Resolved 1 thread of fixed findings\./);
   });
 

@@ -27,14 +27,15 @@ async function cli(args: string[], cwd = ROOT): Promise<Run> {
 interface JsonFinding {
   rule: string;
   severity: string;
+  confidence: string;
   path: string;
   line: number;
   message: string;
 }
 
 describe('leakhound check', () => {
-  it('reports exactly what the fixtures want', async () => {
-    const run = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never']);
+  it('reports exactly what the fixtures want, at every confidence with --confidence low', async () => {
+    const run = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
     assert.equal(run.code, 0, run.err);
     const findings = (JSON.parse(run.out) as { findings: JsonFinding[] }).findings;
     const wants = fixtureSets(RULE_FIXTURES)
@@ -43,9 +44,52 @@ describe('leakhound check', () => {
     assert.equal(findings.length, wants.length);
     for (const want of wants) {
       assert.ok(
-        findings.some((f) => f.path === want.path && f.line === want.line && f.rule === want.rule && want.pattern.test(f.message)),
-        `no finding for ${want.path}:${want.line} ${want.rule}`,
+        findings.some(
+          (f) =>
+            f.path === want.path &&
+            f.line === want.line &&
+            f.rule === want.rule &&
+            f.confidence === want.confidence &&
+            want.pattern.test(f.message),
+        ),
+        `no finding for ${want.path}:${want.line} ${want.rule}@${want.confidence}`,
       );
+    }
+  });
+
+  it('leaves low-confidence findings out by default and says how to see them', async () => {
+    const all = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
+    const byDefault = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never']);
+    const high = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'high']);
+    const confidences = (run: Run): string[] => (JSON.parse(run.out) as { findings: JsonFinding[] }).findings.map((f) => f.confidence);
+    assert.ok(confidences(all).includes('low'));
+    assert.deepEqual(
+      confidences(byDefault),
+      confidences(all).filter((c) => c !== 'low'),
+    );
+    assert.deepEqual(
+      confidences(high),
+      confidences(all).filter((c) => c === 'high'),
+    );
+    const text = await cli(['check', 'fixtures/rules/map-clear-loop', '--no-color']);
+    assert.equal(text.out, '');
+    assert.match(text.err, /no leaks found in 3 Go files; \d+ less certain findings? not shown \(--confidence low to see (it|them)\)/);
+    const shown = await cli(['check', 'fixtures/rules/map-clear-loop', '--no-color', '--confidence', 'low']);
+    assert.match(shown.out, /\[map-clear-loop, low confidence\]/);
+  });
+
+  it('takes the least confidence from min_confidence in the config, and the flag over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakhound-conf-'));
+    try {
+      mkdirSync(join(dir, '.github'));
+      writeFileSync(join(dir, '.github', 'leakhound.yml'), 'min_confidence: low\n');
+      writeFileSync(join(dir, 'm.go'), readFileSync(join(ROOT, 'fixtures/rules/map-clear-loop/clear.go'), 'utf8'));
+      const fromConfig = await cli(['check', '.', '--format', 'json'], dir);
+      assert.ok((JSON.parse(fromConfig.out) as { findings: JsonFinding[] }).findings.length > 0);
+      const overridden = await cli(['check', '.', '--format', 'json', '--confidence', 'medium'], dir);
+      assert.equal((JSON.parse(overridden.out) as { findings: JsonFinding[] }).findings.length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -55,7 +99,18 @@ describe('leakhound check', () => {
     assert.equal(report.version, 1);
     assert.deepEqual(Object.keys(report), ['version', 'findings']);
     for (const f of report.findings) {
-      assert.deepEqual(Object.keys(f), ['rule', 'severity', 'path', 'line', 'column', 'endLine', 'endColumn', 'message', 'fix']);
+      assert.deepEqual(Object.keys(f), [
+        'rule',
+        'severity',
+        'confidence',
+        'path',
+        'line',
+        'column',
+        'endLine',
+        'endColumn',
+        'message',
+        'fix',
+      ]);
       if (f.fix !== null) {
         const fix = f.fix as { message: string; edits: Array<Record<string, unknown>> };
         assert.deepEqual(Object.keys(fix), ['message', 'edits']);
@@ -102,11 +157,20 @@ describe('leakhound check', () => {
     );
   });
 
-  it('exits 1 when a finding reaches the fail level and 0 below it', async () => {
-    const dir = 'fixtures/rules/map-clear-loop';
-    assert.equal((await cli(['check', dir])).code, 0, 'notices do not fail by default');
-    assert.equal((await cli(['check', dir, '--fail-on', 'notice'])).code, 1);
+  it('exits 1 when a high-confidence finding reaches the fail level and 0 below it', async () => {
+    const dir = 'fixtures/rules/ticker-not-stopped/go1.22';
+    assert.equal((await cli(['check', dir])).code, 0, 'warnings do not fail by default');
+    assert.equal((await cli(['check', dir, '--fail-on', 'warning'])).code, 1);
     assert.equal((await cli(['check', 'fixtures/rules/unbuffered-send-leak'])).code, 1);
+  });
+
+  it('never fails on findings below high confidence, whatever their severity', async () => {
+    // Only medium- and low-confidence notices here.
+    const dir = 'fixtures/rules/map-clear-loop';
+    assert.equal((await cli(['check', dir, '--fail-on', 'notice', '--confidence', 'low'])).code, 0);
+    const medium = await cli(['check', 'fixtures/rules/global-pointer-retained', '--fail-on', 'notice', '--format', 'json']);
+    assert.ok((JSON.parse(medium.out) as { findings: JsonFinding[] }).findings.some((f) => f.confidence === 'medium'));
+    assert.equal(medium.code, 0);
   });
 
   it('exits 2 with one line on stderr for usage and runtime errors', async () => {
@@ -125,9 +189,15 @@ describe('leakhound check', () => {
   });
 
   it('honours --go-version over go.mod', async () => {
-    const modern = await cli(['check', 'fixtures/rules/map-clear-loop/clear.go', '--format', 'json', '--go-version', '1.22']);
-    const fixes = (JSON.parse(modern.out) as { findings: Array<{ line: number; fix: { message: string } | null }> }).findings;
-    assert.equal(fixes.find((f) => f.line === 35)?.fix?.message, 'Clear the map with clear');
+    const file = 'fixtures/rules/pointer-slice-stale-element/go1.22/delete.go';
+    const fixOf = async (version: string): Promise<string | undefined> => {
+      const run = await cli(['check', file, '--format', 'json', '--go-version', version]);
+      return (JSON.parse(run.out) as { findings: Array<{ line: number; fix: { message: string } | null }> }).findings.find(
+        (f) => f.line === 11,
+      )?.fix?.message;
+    };
+    assert.equal(await fixOf('1.22'), 'Delete with slices.Delete, which zeroes the vacated slot');
+    assert.equal(await fixOf('1.21'), 'Shift, clear the vacated slot, then truncate');
   });
 });
 

@@ -70,6 +70,7 @@ describe('markFindings', () => {
   const finding = (path: string, line: number): Finding => ({
     rule: 'map-clear-loop',
     severity: 'notice',
+    confidence: 'high',
     path,
     line,
     column: 1,

@@ -71,12 +71,12 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
     assert.equal(review.commitId, push1);
     assert.deepEqual(
       review.comments.map((c) => `${c.path}:${c.line}`),
-      ['pkg/fetch/fetch.go:17', 'pkg/fetch/fetch.go:16', 'pkg/fetch/fetch.go:31'],
+      ['pkg/fetch/fetch.go:17', 'pkg/fetch/fetch.go:16', 'pkg/fetch/fetch.go:29'],
     );
     const run = fake.checkRuns[0];
     assert.equal(run?.headSha, push1);
     assert.equal(run?.conclusion, 'failure');
-    assert.equal(run?.output.title, '3 leaks in the changed lines (1 error, 1 warning, 1 notice)');
+    assert.equal(run?.output.title, '3 leaks in the changed lines (1 error, 2 warnings)');
     assert.equal(run?.annotations.length, 3);
     assert.deepEqual(fake.violations, []);
   });
@@ -120,7 +120,7 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
       [
         [17, true],
         [16, false],
-        [31, false],
+        [29, false],
         [29, false],
       ],
     );

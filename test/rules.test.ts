@@ -10,7 +10,7 @@ import { RULES } from '../src/rules/index.js';
 import { fixtureSets, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
 
 function describeFinding(f: Finding): string {
-  return `${f.path}:${f.line}: ${f.rule}: ${f.message}`;
+  return `${f.path}:${f.line}: ${f.rule}@${f.confidence}: ${f.message}`;
 }
 
 for (const rule of RULES) {
@@ -29,9 +29,14 @@ for (const rule of RULES) {
         const missing: string[] = [];
         for (const want of wants) {
           const index = unmatched.findIndex(
-            (f) => f.path === want.path && f.line === want.line && f.rule === want.rule && want.pattern.test(f.message),
+            (f) =>
+              f.path === want.path &&
+              f.line === want.line &&
+              f.rule === want.rule &&
+              f.confidence === want.confidence &&
+              want.pattern.test(f.message),
           );
-          if (index < 0) missing.push(`${want.path}:${want.line}: want ${want.rule}: ${want.pattern.source}`);
+          if (index < 0) missing.push(`${want.path}:${want.line}: want ${want.rule}@${want.confidence}: ${want.pattern.source}`);
           else unmatched.splice(index, 1);
         }
         assert.deepEqual({ missing, unexpected: unmatched.map(describeFinding) }, { missing: [], unexpected: [] });

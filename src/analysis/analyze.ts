@@ -8,7 +8,6 @@ import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go
 import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
 import { PackageIndex } from './package-index.js';
 import { parseGo } from './parser.js';
-import { Scope } from './scope.js';
 import { isGenerated, isSuppressed, NO_SUPPRESSIONS, readSuppressions } from './suppress.js';
 
 /** Options of {@link analyze}. */
@@ -184,7 +183,7 @@ function runRules(
   file.requestNodeTypes(nodeTypes);
   if (timings && nodeTypes[0]) timed(timings, '(gather)', () => file.nodes(nodeTypes[0] ?? ''));
   const suppressions = mayHaveSuppressions ? readSuppressions(file) : NO_SUPPRESSIONS;
-  const scope = new Scope(file, pkg);
+  const scope = pkg.scopeOf(file);
   const findings: Finding[] = [];
   for (const { rule, severity } of active) {
     const report = (r: RuleReport): void => {
@@ -198,7 +197,8 @@ function runRules(
       const end = r.node.endPosition.row + 1 === line ? file.position(r.node.endIndex).column : endOfLine;
       findings.push({
         rule: rule.id,
-        severity,
+        severity: r.severity && config.rules[rule.id] === undefined ? r.severity : severity,
+        confidence: r.confidence ?? rule.meta.confidence,
         path: file.path,
         line,
         column: start.column,

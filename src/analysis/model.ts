@@ -14,6 +14,26 @@ export function severityRank(severity: Severity): number {
   return severity === 'error' ? 3 : severity === 'warning' ? 2 : 1;
 }
 
+/**
+ * How sure the evidence makes a finding, highest first. `high`: the App posts it as a review
+ * comment; `medium`: listed in the check run and the CLI's default output only; `low`: shown only
+ * when asked for (`--confidence low`, `min_confidence: low`).
+ */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** All confidences, most sure first. */
+export const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
+
+/** Rank of a confidence for thresholds: larger is more sure. */
+export function confidenceRank(confidence: Confidence): number {
+  return confidence === 'high' ? 3 : confidence === 'medium' ? 2 : 1;
+}
+
+/** Whether a finding is at least as sure as `minimum`. */
+export function meetsConfidence(finding: { readonly confidence: Confidence }, minimum: Confidence): boolean {
+  return confidenceRank(finding.confidence) >= confidenceRank(minimum);
+}
+
 /** A text file handed to the analyzer: a path relative to the repository root (POSIX separators) and its text. */
 export interface SourceFile {
   readonly path: string;
@@ -42,6 +62,8 @@ export interface Fix {
 export interface Finding {
   readonly rule: string;
   readonly severity: Severity;
+  /** How sure the evidence is; decides where the finding is shown (see {@link Confidence}). */
+  readonly confidence: Confidence;
   readonly path: string;
   readonly line: number;
   readonly column: number;

@@ -1,4 +1,4 @@
-import type { Severity } from '../analysis/model.js';
+import type { Confidence, Severity } from '../analysis/model.js';
 
 /** A rule's configured level: a severity, or `off` to disable it. */
 export type RuleLevel = Severity | 'off';
@@ -17,6 +17,12 @@ export interface Config {
   readonly review_comments: boolean;
   /** Overrides the `go` directive of go.mod, e.g. "1.22". */
   readonly go_version?: string;
+  /**
+   * The least confidence a finding needs to be reported at all. Only `high` findings become review
+   * comments; `medium` ones are listed in the check run (and the CLI's output); `low` ones only
+   * when this is `low`.
+   */
+  readonly min_confidence: Confidence;
 }
 
 /** Paths excluded whatever the configuration says (generated files are detected separately). */
@@ -29,6 +35,7 @@ export const DEFAULT_CONFIG: Config = {
   fail_on: 'error',
   max_comments: 25,
   review_comments: true,
+  min_confidence: 'medium',
 };
 
 /** JSON schema of `.github/leakhound.yml`; descriptions double as documentation. */
@@ -60,6 +67,11 @@ export const CONFIG_SCHEMA = {
     review_comments: {
       description: 'Post review comments (true) or only the check run (false).',
       type: 'boolean',
+    },
+    min_confidence: {
+      description:
+        'The least confidence a finding needs to be reported: high (review comments only), medium (also listed in the check run; the default) or low (everything).',
+      enum: ['high', 'medium', 'low'],
     },
     go_version: {
       description: 'The Go version to assume, overriding go.mod, e.g. "1.22".',

@@ -6,6 +6,8 @@ export interface JsonReport {
   readonly findings: ReadonlyArray<{
     rule: string;
     severity: string;
+    /** Added in 0.2.0 (additive: the version stays 1). */
+    confidence: string;
     path: string;
     line: number;
     column: number;
@@ -26,6 +28,7 @@ export function formatJson(findings: readonly Finding[]): string {
     findings: findings.map((f) => ({
       rule: f.rule,
       severity: f.severity,
+      confidence: f.confidence,
       path: f.path,
       line: f.line,
       column: f.column,

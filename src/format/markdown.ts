@@ -2,7 +2,7 @@
  * Markdown for GitHub: review comments, the review body, and the check-run summary and text.
  * Everything here is pure; rule titles and documentation links come from rule metadata.
  */
-import { severityRank, type Finding } from '../analysis/model.js';
+import { severityRank, type Confidence, type Finding } from '../analysis/model.js';
 import { plural, severityCounts } from './counts.js';
 import type { Config } from '../config/schema.js';
 import { ruleDocsUrl } from '../rules/define-rule.js';
@@ -114,6 +114,17 @@ export interface SummaryInput {
   readonly supersededBy?: string;
   /** What else happened, one line each: the review (posted, resolved, failed, disabled), limits hit. */
   readonly reviewNotes: readonly string[];
+  /** Findings in the change that are listed here only, or not at all, for their confidence. */
+  readonly confidence?: ConfidenceCounts;
+}
+
+/** How the change's findings split by where their confidence lets them be shown. */
+export interface ConfidenceCounts {
+  /** Reported findings in the change below `high`: annotations of this check run, not review comments. */
+  readonly listedOnly: number;
+  /** Findings in the change below `min_confidence`: not shown at all. */
+  readonly hidden: number;
+  readonly minConfidence: Confidence;
 }
 
 /** checkTitle is the check run's title: the count of findings in the change. */
@@ -160,6 +171,8 @@ export function checkSummary(input: SummaryInput): string {
     }
   }
   if (inDiff.length === 0 && input.findings.length > 0) out.push('', 'None of these is on a line this pull request adds or changes.');
+  const confidenceNote = confidenceLines(input.confidence);
+  if (confidenceNote.length > 0) out.push('', ...confidenceNote);
   if (input.skipped.length > 0) {
     out.push('', '### Files not analysed', '');
     out.push(
@@ -184,12 +197,29 @@ export function checkSummary(input: SummaryInput): string {
   return truncate(out.join('\n'), GITHUB_TEXT_LIMIT);
 }
 
+function confidenceLines(counts: ConfidenceCounts | undefined): string[] {
+  if (!counts) return [];
+  const lines: string[] = [];
+  if (counts.listedOnly > 0)
+    lines.push(
+      `${plural(counts.listedOnly, 'finding')} in the change ${counts.listedOnly === 1 ? 'is' : 'are'} of medium confidence: ` +
+        'listed here as annotations (notice level), not posted as review comments, and never failing this check.',
+    );
+  if (counts.hidden > 0)
+    lines.push(
+      `${plural(counts.hidden, 'finding')} of lower confidence than \`min_confidence: ${counts.minConfidence}\` ${counts.hidden === 1 ? 'is' : 'are'} not shown; ` +
+        'set `min_confidence: low` in `.github/leakhound.yml`, or run `leakhound check --confidence low` locally, to see them.',
+    );
+  return lines;
+}
+
 /** checkText lists every finding in the change, one per line, for when the review is missing. */
 export function checkText(inDiff: readonly ListedFinding[]): string | undefined {
   if (inDiff.length === 0) return undefined;
   const lines = inDiff.map(({ finding: f }) => {
     const fix = f.fix ? ` Fix: ${escapeInline(sentence(f.fix.message))}` : f.hint ? ` ${escapeInline(sentence(f.hint))}` : '';
-    return `- **${f.severity}** \`${f.path}:${f.line}\` [\`${f.rule}\`](${ruleDocsUrl(f.rule)}): ${escapeInline(f.message)}.${fix}`;
+    const sure = f.confidence === 'high' ? '' : ` (${f.confidence} confidence)`;
+    return `- **${f.severity}**${sure} \`${f.path}:${f.line}\` [\`${f.rule}\`](${ruleDocsUrl(f.rule)}): ${escapeInline(f.message)}.${fix}`;
   });
   return truncate(['## Findings in the changed lines', '', ...lines].join('\n'), GITHUB_TEXT_LIMIT);
 }

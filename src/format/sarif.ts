@@ -43,6 +43,8 @@ export function formatSarif(findings: readonly Finding[], options: SarifOptions)
       },
     ],
     partialFingerprints: { 'leakhound/v1': fingerprints.get(f) ?? '' },
+    // How sure the evidence is (high: posted inline by the App; medium: listed only; low: on request).
+    properties: { confidence: f.confidence },
     ...(f.fix
       ? {
           fixes: [

@@ -28,7 +28,8 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   const paint = (color: keyof typeof COLORS, text: string): string => (options.color ? `${COLORS[color]}${text}${COLORS.reset}` : text);
   const out: string[] = [];
   for (const f of findings) {
-    out.push(`${f.path}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${f.message} [${f.rule}]`);
+    const tag = f.confidence === 'high' ? f.rule : `${f.rule}, ${f.confidence} confidence`;
+    out.push(`${f.path}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${f.message} [${tag}]`);
     const source = options.sources?.get(f.path);
     const change = f.fix && source !== undefined ? lineChangeOf(source, f.fix) : undefined;
     if (f.fix && change) {
@@ -43,11 +44,23 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
-/** A one-line count of findings by severity, e.g. "3 findings (1 error, 2 warnings) in 12 files". */
-export function summaryLine(findings: readonly Finding[], filesAnalysed: number): string {
+/** Findings left out of the output for their confidence, for the summary line. */
+export interface HiddenFindings {
+  readonly hidden: number;
+}
+
+/**
+ * A one-line count of findings by severity, e.g. "3 findings (1 error, 2 warnings) in 12 files",
+ * and how many less sure findings were left out and how to see them.
+ */
+export function summaryLine(findings: readonly Finding[], filesAnalysed: number, left?: HiddenFindings): string {
   const files = plural(filesAnalysed, 'Go file');
-  if (findings.length === 0) return `no leaks found in ${files}`;
-  return `${plural(findings.length, 'finding')} (${severityCounts(findings)}) in ${files}`;
+  const line =
+    findings.length === 0
+      ? `no leaks found in ${files}`
+      : `${plural(findings.length, 'finding')} (${severityCounts(findings)}) in ${files}`;
+  if (!left || left.hidden === 0) return line;
+  return `${line}; ${plural(left.hidden, 'less certain finding')} not shown (--confidence low to see ${left.hidden === 1 ? 'it' : 'them'})`;
 }
 
 /** One line per file that was skipped or only partly analysed. */

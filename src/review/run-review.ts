@@ -3,7 +3,7 @@
  * ports of ./ports.ts, so it can be tested with plain objects.
  */
 import type { SourceFile } from '../analysis/model.js';
-import { severityRank } from '../analysis/model.js';
+import { meetsConfidence, severityRank } from '../analysis/model.js';
 import type { Config } from '../config/schema.js';
 import { markFindings, type MarkedFinding } from '../diff/filter.js';
 import { bySeverity, checkSummary, checkText, checkTitle, reviewBody, ruleTitle, type ListedFinding } from '../format/markdown.js';
@@ -74,8 +74,12 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const analysable = new Set(selection.analysable);
   const result = await stage('analyse the Go files', () => ports.analyze(fetched.files, { config, goMods: fetched.goMods }));
   const marked = markFindings(result.findings, selection.changed);
+  // Fingerprints of every finding, however sure: a thread stays open while its finding exists at all.
   const fingerprints = fingerprintFindings(marked);
-  const inDiff = bySeverity(marked.filter((f) => f.inDiff));
+  const reported = marked.filter((f) => meetsConfidence(f, config.min_confidence));
+  const inDiff = bySeverity(reported.filter((f) => f.inDiff));
+  // Only what the evidence settles is posted inline; the rest is listed in the check run.
+  const inline = inDiff.filter((f) => f.confidence === 'high');
   const listed: ListedFinding[] = inDiff.map((finding) => ({ finding, fingerprint: fingerprints.get(finding) ?? '' }));
 
   const fetchedPaths = new Set(fetched.files.map((f) => f.path));
@@ -108,7 +112,7 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   if (prFiles.length >= 3000) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
   const review: ReviewOutcome = config.review_comments
     ? await reviewStep(target, ports, config, {
-        inDiff,
+        inDiff: inline,
         fingerprints,
         changed: selection.changed,
         contents: new Map(fetched.files.map((f): [string, SourceFile] => [f.path, f])),
@@ -126,7 +130,12 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
       sha: target.headSha,
       config,
       configErrors: loaded.errors,
-      findings: marked,
+      findings: reported,
+      confidence: {
+        listedOnly: inDiff.length - inline.length,
+        hidden: marked.filter((f) => f.inDiff).length - inDiff.length,
+        minConfidence: config.min_confidence,
+      },
       skipped,
       filesAnalysed: result.filesAnalysed,
       goFilesChanged: selection.analysable.length,
@@ -248,19 +257,23 @@ function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, res
 }
 
 /**
- * conclusionOf: `failure` when a finding in the change is at or above `fail_on`, `neutral` when
- * there are findings below it, `success` when there are none.
+ * conclusionOf: `failure` when a high-confidence finding in the change is at or above `fail_on`,
+ * `neutral` when there are other findings, `success` when there are none. Medium and low findings
+ * are advice: they never fail a pull request.
  */
 export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config): CheckResult['conclusion'] {
   if (inDiff.length === 0) return 'success';
   const failOn = config.fail_on;
-  if (failOn !== 'never' && inDiff.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 'failure';
+  if (failOn === 'never') return 'neutral';
+  const fails = (f: MarkedFinding): boolean => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn);
+  if (inDiff.some(fails)) return 'failure';
   return 'neutral';
 }
 
 /** annotationOf turns a finding into a check-run annotation. */
 export function annotationOf(finding: MarkedFinding): Annotation {
-  const level = finding.severity === 'error' ? 'failure' : finding.severity;
+  // A finding the evidence does not settle is a notice whatever its severity: it is advice.
+  const level = finding.confidence !== 'high' ? 'notice' : finding.severity === 'error' ? 'failure' : finding.severity;
   const sameLine = finding.line === finding.endLine;
   const extra = finding.fix ? `Fix: ${finding.fix.message}.` : finding.hint ? finding.hint : undefined;
   return {

@@ -1,6 +1,6 @@
 import type { GoFile } from '../analysis/go-file.js';
 import type { GoVersion } from '../analysis/go-version.js';
-import type { Fix, Severity } from '../analysis/model.js';
+import type { Confidence, Fix, Severity } from '../analysis/model.js';
 import type { PackageIndex } from '../analysis/package-index.js';
 import type { SyntaxNode } from '../analysis/parser.js';
 import type { Scope } from '../analysis/scope.js';
@@ -18,6 +18,8 @@ export interface RuleDocs {
   readonly good: string;
   /** Shapes the rule deliberately does not report, each with the reason. */
   readonly notReported: readonly string[];
+  /** What evidence makes a finding high, medium or low confidence (ARCHITECTURE.md, "Evidence, lifetime and confidence"). */
+  readonly confidence: string;
   /** How the default severity depends on the Go version, when it does. */
   readonly versions?: string;
 }
@@ -28,6 +30,11 @@ export interface RuleMeta {
   readonly title: string;
   readonly family: RuleFamily;
   readonly severity: Severity;
+  /**
+   * The confidence of a finding whose report does not say otherwise. Rules whose evidence is weak
+   * default to `medium`; a report raises or lowers it from the evidence it has.
+   */
+  readonly confidence: Confidence;
   /** The leakhound version that introduced the rule. */
   readonly since: string;
   /** `suggestion` when the rule can offer a one-click fix, `hint` when it only explains. */
@@ -52,6 +59,10 @@ export interface RuleReport {
   readonly fix?: Fix | null;
   /** Replaces the rule's default hint for this finding (for example a note on the fix). */
   readonly hint?: string;
+  /** The confidence the evidence gives this finding (default: the rule's `meta.confidence`). */
+  readonly confidence?: Confidence;
+  /** Replaces the rule's default severity for this finding (never above a configured override; see analyze). */
+  readonly severity?: Severity;
 }
 
 /** What a rule sees: one file of a package, the package, scopes, the Go version. */

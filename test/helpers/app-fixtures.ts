@@ -37,6 +37,7 @@ export function finding(overrides: Partial<Finding> & Pick<Finding, 'path' | 'li
   return {
     rule: 'context-cancel-leak',
     severity: 'warning',
+    confidence: 'high',
     column: 2,
     endLine: overrides.line,
     endColumn: 10,

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import type { SourceFile } from '../../src/analysis/model.js';
+import { CONFIDENCES, type Confidence, type SourceFile } from '../../src/analysis/model.js';
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = process.cwd();
@@ -17,6 +17,8 @@ export interface Want {
   readonly path: string;
   readonly line: number;
   readonly rule: string;
+  /** `rule-id@medium: …` expects that confidence; without `@…` the finding must be `high`. */
+  readonly confidence: Confidence;
   readonly pattern: RegExp;
 }
 
@@ -61,7 +63,16 @@ export function wantsOf(file: SourceFile): Want[] {
       const body = JSON.parse(quoted) as string;
       const colon = body.indexOf(':');
       if (colon < 0) throw new Error(`${file.path}:${i + 1}: want "${body}" needs "<rule-id>: <regex>"`);
-      wants.push({ path: file.path, line: i + 1, rule: body.slice(0, colon).trim(), pattern: new RegExp(body.slice(colon + 1).trim()) });
+      const [rule = '', confidence = 'high'] = body.slice(0, colon).trim().split('@');
+      if (!(CONFIDENCES as readonly string[]).includes(confidence))
+        throw new Error(`${file.path}:${i + 1}: want "${body}": confidence must be one of ${CONFIDENCES.join(', ')}`);
+      wants.push({
+        path: file.path,
+        line: i + 1,
+        rule,
+        confidence: confidence as Confidence,
+        pattern: new RegExp(body.slice(colon + 1).trim()),
+      });
     }
   });
   return wants;
