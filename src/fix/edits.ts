@@ -56,9 +56,11 @@ export function replaceLines(file: GoFile, first: number, last: number, lines: r
 }
 
 /**
- * An edit that adds `import "path"` to a file, or null when the file already imports it.
- * It extends a parenthesised import block, turns a single import into a block, or adds an
- * import after the package clause.
+ * An edit that adds `import "path"` to a file, or null when the file already imports it. It
+ * extends a parenthesised import block (in sorted position among the standard-library imports),
+ * or adds an import declaration of its own after the last one (or after the package clause).
+ * It only ever inserts, and the same path always gets the same edit, so the fixes of one file
+ * compose: identical edits are applied once, and different imports never overlap.
  */
 export function addImport(file: GoFile, importPath: string): TextEdit | null {
   if ([...file.imports.values()].includes(importPath)) return null;
@@ -70,27 +72,16 @@ export function addImport(file: GoFile, importPath: string): TextEdit | null {
     const specs = list?.namedChildren.filter((c) => c.type === 'import_spec') ?? [];
     const std = specs.filter((s) => !s.childForFieldName('path')?.text.includes('.'));
     const after = [...std].reverse().find((s) => (s.childForFieldName('path')?.text ?? '') < quoted);
-    if (after) return insertLineAfter(file, file.line(after), quoted);
+    if (after) return insertLineAfter(file, after.endPosition.row + 1, quoted, file.line(after));
     const first = specs[0];
     if (first) return insertLineBefore(file, file.line(first), quoted);
   }
-  const single = decls[0];
-  if (single) {
-    const spec = single.namedChildren.find((c) => c.type === 'import_spec');
-    if (spec && file.line(single) === single.endPosition.row + 1) {
-      const specs = [spec.text, quoted].sort((a, b) => pathOf(a).localeCompare(pathOf(b)));
-      return replaceNode(file, single, `import (\n\t${specs.join('\n\t')}\n)`);
-    }
-  }
-  const pkg = file.root.namedChildren.find((d) => d.type === 'package_clause');
-  if (!pkg) return null;
-  const line = pkg.endPosition.row + 1;
+  const anchor = decls[decls.length - 1] ?? file.root.namedChildren.find((d) => d.type === 'package_clause');
+  if (!anchor) return null;
+  const line = anchor.endPosition.row + 1;
   const column = file.lineText(line).length + 1;
-  return { startLine: line, startColumn: column, endLine: line, endColumn: column, newText: `\n\nimport ${quoted}` };
-}
-
-function pathOf(spec: string): string {
-  return /"[^"]*"/.exec(spec)?.[0] ?? spec;
+  const separator = anchor.type === 'package_clause' ? '\n\n' : '\n';
+  return { startLine: line, startColumn: column, endLine: line, endColumn: column, newText: `${separator}import ${quoted}` };
 }
 
 /**
