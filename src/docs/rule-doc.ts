@@ -10,9 +10,9 @@ export function renderRuleDoc(rule: Rule): string {
     '',
     `**${meta.title}**`,
     '',
-    `| family | default severity | fix | since |`,
-    `|---|---|---|---|`,
-    `| ${meta.family} | ${SEVERITY_WORD[meta.severity]} | ${meta.fix === 'suggestion' ? 'one-click suggestion' : 'hint'} | ${meta.since} |`,
+    `| family | default severity | default confidence | fix | since |`,
+    `|---|---|---|---|---|`,
+    `| ${meta.family} | ${SEVERITY_WORD[meta.severity]} | ${meta.confidence} | ${meta.fix === 'suggestion' ? 'one-click suggestion' : 'hint'} | ${meta.since} |`,
     '',
     '## Why it leaks',
     '',
@@ -35,6 +35,14 @@ export function renderRuleDoc(rule: Rule): string {
       : `Advice: ${meta.hint}.`,
     '',
   ];
+  lines.push(
+    '## Confidence',
+    '',
+    meta.docs.confidence,
+    '',
+    'High-confidence findings become review comments (and can fail the check run); medium ones are listed in the check run and the CLI output; low ones only with `--confidence low` or `min_confidence: low`.',
+    '',
+  );
   if (meta.docs.versions) lines.push('## Go versions', '', meta.docs.versions, '');
   const notReported = [...meta.docs.notReported];
   if (rule.skipTestFiles) notReported.push('Test files (`_test.go`): a test does not run long enough for this leak to matter.');
@@ -68,9 +76,13 @@ export function renderRuleIndex(rules: readonly Rule[]): string {
 export function renderRuleTable(rules: readonly Rule[], linkPrefix: string): string {
   const rows = rules.map(
     (r) =>
-      `| [\`${r.id}\`](${linkPrefix}${r.id}.md) | ${r.meta.family} | ${r.meta.severity} | ${r.meta.fix === 'suggestion' ? 'yes' : 'hint'} | ${r.meta.title} |`,
+      `| [\`${r.id}\`](${linkPrefix}${r.id}.md) | ${r.meta.family} | ${r.meta.severity} | ${r.meta.confidence} | ${r.meta.fix === 'suggestion' ? 'yes' : 'hint'} | ${r.meta.title} |`,
   );
-  return ['| rule | family | default severity | one-click fix | what it finds |', '|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| rule | family | default severity | default confidence | one-click fix | what it finds |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 const TABLE_START = '<!-- rules-table:start -->';

@@ -1,10 +1,11 @@
 import type { SyntaxNode } from '../../analysis/parser.js';
-import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
+import { enclosingFunction, type Scope } from '../../analysis/scope.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { Fix } from '../../analysis/model.js';
 import { insertLineAfterStatement, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
-import { exitsWithout, insideFuncLiteral, loopsBetween, referencesTo, sameBinding, someInSameFunction, unparen } from '../shared/syntax.js';
+import { exitsWithout } from '../../analysis/flow.js';
+import { insideFuncLiteral, loopsBetween, referencesTo } from '../../analysis/syntax.js';
 
 const CONSTRUCTORS = ['WithCancel', 'WithTimeout', 'WithDeadline', 'WithCancelCause', 'WithTimeoutCause', 'WithDeadlineCause'];
 
@@ -14,6 +15,7 @@ export default defineRule({
     title: 'context cancel function is not called on every path',
     family: 'goroutines',
     severity: 'warning',
+    confidence: 'high',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -29,7 +31,10 @@ export default defineRule({
         'context.WithCancel, WithTimeout, WithDeadline and their Cause variants register the new context with its parent and (for timeouts) start a timer. Until the cancel function is called, or the parent is done, the parent keeps the child, its values and everything its goroutines reference reachable. A cancel function that is discarded, never called, or skipped by an early return leaks all of that for as long as the parent lives, which for `context.Background()` is forever.',
       bad: 'func query(parent context.Context, db *sql.DB) error {\n\tctx, _ := context.WithTimeout(parent, time.Second)\n\treturn db.PingContext(ctx)\n}',
       good: 'func query(parent context.Context, db *sql.DB) error {\n\tctx, cancel := context.WithTimeout(parent, time.Second)\n\tdefer cancel()\n\treturn db.PingContext(ctx)\n}',
+      confidence:
+        "High for every finding: a discarded or never-called cancel function, or a `return` that can follow the `context.With…` call without a call or `defer` of its cancel in between (what go vet's lostcancel reports), is a leak on that path whatever the caller does.",
       notReported: [
+        "A `return` in another branch of the same `if`, `switch` or `select` as the `context.With…` call: it cannot follow it (a context made and deferred in one case does not leak through a sibling case's return). Loops are not followed back: a return reached only on a later iteration, after the cancel, is not reported.",
         'A cancel function that is returned, stored in a field or a variable that outlives the function, or passed to another function: its new owner is responsible for calling it.',
         'A cancel function referenced inside a function literal (`defer func() { cancel() }()`, a goroutine that calls it later): the rule cannot tell when the literal runs, so it assumes it does.',
         'A call to cancel inside an `if` before the return counts as a call: the rule does not follow conditions, and prefers silence to a guess.',
@@ -61,8 +66,9 @@ export default defineRule({
       if (!body) continue;
       const refs = referencesTo(scope, body, binding).filter((r) => r.id !== cancelNode.id);
       if (refs.some((r) => escapes(r, func))) continue;
-      const isCall = (node: SyntaxNode): boolean => node.type === 'call_expression' && isCancelCall(scope, node, binding);
-      const calls = refs.filter((r) => r.parent?.type === 'call_expression' && r.parent.childForFieldName('function')?.id === r.id);
+      const calls = refs.flatMap((r) =>
+        r.parent?.type === 'call_expression' && r.parent.childForFieldName('function')?.id === r.id ? [r.parent] : [],
+      );
       if (calls.length === 0) {
         report({
           node: call,
@@ -72,7 +78,7 @@ export default defineRule({
         });
         continue;
       }
-      const exit = exitsWithout(func, statement.endIndex, (node) => someInSameFunction(node, isCall)).find((e) => e.kind === 'return');
+      const exit = exitsWithout(func, statement, calls).find((e) => e.kind === 'return');
       if (!exit) continue;
       report({
         node: call,
@@ -117,11 +123,6 @@ function escapes(ref: SyntaxNode, func: SyntaxNode): boolean {
     if (left.length === 1 && left[0]?.text === '_') return false;
   }
   return true;
-}
-
-function isCancelCall(scope: Scope, call: SyntaxNode, binding: Binding): boolean {
-  const fn = unparen(call.childForFieldName('function'));
-  return fn?.type === 'identifier' && fn.text === binding.name && sameBinding(scope.resolveIdent(fn), binding);
 }
 
 /**

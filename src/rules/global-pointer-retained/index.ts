@@ -1,6 +1,7 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
+import { frequencyModel } from '../../analysis/frequency.js';
 import { contains, type Scope } from '../../analysis/scope.js';
 import { defineRule } from '../define-rule.js';
 import {
@@ -15,7 +16,7 @@ import {
   statementsOf,
   visibleOutside,
 } from '../shared/globals.js';
-import { isBuiltin, normalizeText, unparen, walk } from '../shared/syntax.js';
+import { isBuiltin, normalizeText, unparen, walk } from '../../analysis/syntax.js';
 
 /** Function names that install long-lived values on purpose (setters, start-up and reset hooks). */
 const SETTER_NAME = /^(?:[Ss]et|[Rr]eset|[Ii]nit|[Ii]nitiali[sz]e|[Ss]etup|[Cc]onfigure|[Rr]egister|[Ii]nstall|[Uu]se)(?:[\p{Lu}\d_]|$)/u;
@@ -29,6 +30,7 @@ export default defineRule({
     title: 'package-level pointer keeps a per-call value alive',
     family: 'globals',
     severity: 'notice',
+    confidence: 'low',
     since: '0.1.0',
     fix: 'hint',
     messages: {
@@ -41,7 +43,10 @@ export default defineRule({
         'A package-level variable is a garbage-collection root. When an ordinary function stores into one a pointer (or a slice or map of pointers) that it received as a parameter or allocated itself from its data, that object and everything it references (a request with its body, a buffer, a whole session) stay reachable after the function returns, until some later call overwrites the variable. If nothing in the package ever sets the variable back to `nil`, the last value is kept for the life of the process: the typical case is keeping "the last request" for debugging.',
       bad: 'var lastRequest *http.Request\n\nfunc handle(w http.ResponseWriter, r *http.Request) {\n\tlastRequest = r // the request and its body stay reachable\n\tserve(w, r)\n}',
       good: 'var lastPath string\n\nfunc handle(w http.ResponseWriter, r *http.Request) {\n\tlastPath = r.URL.Path // keep what you need, not the request\n\tserve(w, r)\n}',
+      confidence:
+        "Medium when the assignment runs again and again (an HTTP handler, a function called in an event loop): the variable keeps the last request's data. Low otherwise: most such variables hold a handle or configuration set up a few times.",
       notReported: [
+        "Handles that are replaced on purpose: a function that reads the variable's previous value before assigning the new one (`old := server; server = next; old.Close()`): the variable holds the one current value by design.",
         'Assignments that run once at start-up: directly in `init()`, in `main()` of package `main`, or in a `sync.Once.Do` / `sync.OnceFunc` / `sync.OnceValue` callback (a literal, or a package-level function handed to one: `once.Do(load)`), and package-level initialisers such as `var client = NewClient()`. A handler literal registered from `main` is still reported.',
         'Lazy initialisation guarded by a nil check of the same variable (`if client == nil { client = &Client{…} }`): it is meant to live as long as the program.',
         'Setters and lifecycle hooks: functions named `Set…`, `Reset…`, `Init…`, `Setup…`, `Configure…`, `Register…`, `Install…` or `Use…`, and functions whose only statements are assignments to package-level variables (with optional locking): the caller decides the lifetime, usually at start-up.',
@@ -64,8 +69,16 @@ export default defineRule({
       const fn = runningFunction(assignment.node);
       if (!fn || runsOnce(file, scope, assignment.node) || isLazyInit(assignment.node, fn, name) || isSetter(pkg, scope, fn)) continue;
       const what = origin(scope, value, fn, 0);
-      if (!what) continue;
-      report({ node: assignment.node, messageId: 'retained', data: { name, what, func: describeFunction(fn) } });
+      if (!what || replacesHandle(scope, assignment.node, name)) continue;
+      // Only a value replaced again and again (a handler, a loop) is "the last request": medium.
+      // Otherwise a setter-like assignment of unknown frequency: low.
+      const repeated = frequencyModel(pkg).frequencyAt(file, assignment.node).frequency === 'repeated';
+      report({
+        node: assignment.node,
+        messageId: 'retained',
+        data: { name, what, func: describeFunction(fn) },
+        confidence: repeated ? 'medium' : 'low',
+      });
     }
   },
 });
@@ -140,6 +153,28 @@ function resets(scope: Scope, ref: SyntaxNode): boolean {
   if (value.type === 'nil') return true;
   const operand = value.type === 'slice_expression' ? unparen(value.childForFieldName('operand')) : null;
   return operand?.type === 'identifier' && operand.text === ref.text;
+}
+
+/**
+ * `old := g; g = next; old.Stop()`: the function reads the global's previous value before
+ * replacing it, the way code swaps the handle of a running service (a server, a listener). The
+ * global holds the one current value by design.
+ */
+function replacesHandle(scope: Scope, assignment: SyntaxNode, name: string): boolean {
+  const fn = runningFunction(assignment);
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  let found = false;
+  walk(body, (node) => {
+    if (found || node.startIndex >= assignment.startIndex) return false;
+    if (node.type === 'short_var_declaration' || node.type === 'assignment_statement') {
+      const right = node.childForFieldName('right')?.namedChildren ?? [];
+      if (right.some((r) => unparen(r)?.type === 'identifier' && unparen(r)?.text === name && !scope.isShadowed(unparen(r) ?? r)))
+        found = true;
+    }
+    return !found;
+  });
+  return found;
 }
 
 /** `if v == nil { v = … }`: lazy initialisation of a long-lived value. */

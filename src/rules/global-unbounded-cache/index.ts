@@ -1,6 +1,10 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
+import { frequencyModel } from '../../analysis/frequency.js';
+import type { Confidence } from '../../analysis/model.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
+import type { GoType } from '../../analysis/types.js';
+import { isTestCode } from '../../analysis/test-code.js';
 import type { Scope } from '../../analysis/scope.js';
 import { defineRule } from '../define-rule.js';
 import {
@@ -15,7 +19,7 @@ import {
   runsOnce,
   visibleOutside,
 } from '../shared/globals.js';
-import { argumentsOf, isBuiltin, statementOf, unparen } from '../shared/syntax.js';
+import { argumentsOf, isBuiltin, statementOf, unparen } from '../../analysis/syntax.js';
 
 /** The kinds of package-level container the rule follows. */
 type CacheKind = 'map' | 'slice' | 'syncMap';
@@ -57,6 +61,7 @@ export default defineRule({
     title: 'package-level cache grows and is never evicted',
     family: 'globals',
     severity: 'warning',
+    confidence: 'low',
     since: '0.1.0',
     fix: 'hint',
     messages: {
@@ -72,10 +77,12 @@ export default defineRule({
         'A package-level variable is a garbage-collection root: whatever it references lives as long as the process. A package-level map, slice or `sync.Map` whose entries hold pointers (pointers, slices, maps, channels, functions, interfaces, or structs with any of those) that is inserted into while nothing anywhere in the package ever removes from it (no `delete`, `clear`, `Delete`, truncation or reassignment in any file of the package) grows with every insertion, and every object it references stays reachable forever. In a long-running service this is the slow leak of a session map nobody deletes from. The rule looks at every file of the package before deciding, and reports each insertion statement.',
       bad: 'var conns = map[string]*websocket.Conn{}\n\nfunc onOpen(id string, c *websocket.Conn) {\n\tconns[id] = c // nothing in the package ever deletes from conns\n}',
       good: 'var conns = map[string]*websocket.Conn{}\n\nfunc onOpen(id string, c *websocket.Conn) {\n\tconns[id] = c\n}\n\nfunc onClose(id string) {\n\tdelete(conns, id)\n}',
+      confidence:
+        'Medium when the insertion runs again and again (in a request handler or an event loop) with keys that are not looked up first (no get-or-create memo) and not of a small type (bool, 8- and 16-bit integers). Low otherwise: on real code nearly every package-level map is a cache that is the point (a memo over the keys a program uses, a registry filled by setup code, a table in a one-shot command or a test helper), which syntax cannot tell from a leak.',
       notReported: [
         'Element types that hold no pointers (`map[string]int`, `map[string]string`, `[]float64`): the entries cost their own bytes but keep no other objects alive; strings count as pointer-free here. Maps count when their keys or their values hold pointers; a `sync.Map` insertion counts unless both its key and value are known to be pointer-free (`Store(uid, name)` with an int and a string).',
         'Element types the syntax does not settle (a named type from another package such as `map[string]pkg.Conn`, a type parameter): the rule does not guess.',
-        'Bounded cache types: anything that is not a map, a slice or a `sync.Map` (an LRU such as `*lru.Cache[K, V]`, `sync.Pool`, a struct with its own eviction). `sync.Map` is reported because it never evicts on its own.',
+        'Bounded cache types: anything that is not a map, a slice or a `sync.Map` (an LRU such as `*lru.Cache[K, V]`, `sync.Pool`, a struct with its own eviction), and tables of pools (`map[int]*sync.Pool`, any value type named `…Pool`), whose pools empty themselves. `sync.Map` is reported because it never evicts on its own.',
         'Containers that anything in the package shrinks: a `delete`, `clear`, `Delete`/`LoadAndDelete`/`CompareAndDelete`/`Clear`, a reassignment (`= nil`, `= make(…)`, `s = s[:0]`, `s = append(s[:i], s[i+1:]...)`) anywhere in any file of the package, even a conditional one: whether the eviction keeps up with the insertions is beyond syntax.',
         'Maps and `sync.Map`s that are passed to a function, assigned to another variable, returned, or whose address is taken, and slices whose address is taken or that have methods called on them: the code that receives them may evict.',
         'Insertions that run once at start-up: directly in `init()`, in `main()` of package `main`, or in a `sync.Once.Do` / `sync.OnceFunc` / `sync.OnceValue` callback, either a literal or a package-level function handed to one (`once.Do(load)`). A handler literal registered from `main` is still reported. Reassignments there are initialisation, not eviction.',
@@ -97,11 +104,49 @@ export default defineRule({
       for (const insert of verdict.inserts) {
         if (insert.file !== file || isRegistration(file, scope, insert.statement, name)) continue;
         const hint = HINTS[verdict.kind];
-        report({ node: insert.statement, messageId: verdict.kind, data: { name }, ...(hint ? { hint } : {}) });
+        report({
+          node: insert.statement,
+          messageId: verdict.kind,
+          data: { name },
+          confidence: confidenceOf(file, pkg, insert.statement, name),
+          ...(hint ? { hint } : {}),
+        });
       }
     }
   },
 });
+
+/**
+ * Growth matters when the insertion runs again and again with new keys: in a request handler or
+ * an event loop (medium), unless the function first looks the key up and returns what it finds
+ * (a memo over whatever keys the program uses) or the key's type has few values (a small integer,
+ * a bool). Anything else (a registry filled by setup code, a memo in a one-shot tool) is low: on
+ * real code nearly every such map is a cache that is the point (issue #9).
+ */
+function confidenceOf(file: GoFile, pkg: PackageIndex, statement: SyntaxNode, name: string): Confidence {
+  if (isTestCode(file) || file.packageName === 'main') return 'low';
+  if (frequencyModel(pkg).frequencyAt(file, statement).frequency !== 'repeated') return 'low';
+  return isMemo(statement, name) || smallKey(pkg, file, statement) ? 'low' : 'medium';
+}
+
+/** A comma-ok lookup of the map (`v, ok := m[k]`) before the insertion: a get-or-create memo. */
+function isMemo(statement: SyntaxNode, name: string): boolean {
+  const fn = runningFunction(statement);
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  const text = body.text.slice(0, Math.max(0, statement.startIndex - body.startIndex));
+  // `v, ok := m[k]` (also in an if header) or `m.Load(k)` before the insertion: look up, then create.
+  return new RegExp(`,\\s*\\w+\\s*:?=\\s*${name}\\s*\\[`).test(text) || new RegExp(`\\b${name}\\s*\\.\\s*Load\\s*\\(`).test(text);
+}
+
+/** A key of a type with few values: bool, 8- and 16-bit integers. */
+function smallKey(pkg: PackageIndex, file: GoFile, statement: SyntaxNode): boolean {
+  const target = statement.childForFieldName('left')?.namedChildren[0];
+  const key = target?.type === 'index_expression' ? target.childForFieldName('index') : null;
+  if (!key) return false;
+  const type = pkg.underlying(pkg.scopeOf(file).typeOf(key));
+  return type.kind === 'basic' && ['bool', 'int8', 'uint8', 'byte', 'int16', 'uint16'].includes(type.name);
+}
 
 /** The containers of a package that grow and are never shrunk, by name; computed once per package. */
 function packageVerdicts(pkg: PackageIndex): Map<string, Verdict> {
@@ -149,9 +194,17 @@ function containerKind(pkg: PackageIndex, file: GoFile, name: string): CacheKind
   // Callback lists and tables (`[]func()`, `map[string]func()`) are filled by code registering hooks, bounded by the program text.
   if ((u.kind === 'map' || u.kind === 'slice') && pkg.underlying(u.elem).kind === 'func') return undefined;
   if (u.kind === 'map' && isStdType(file, u.key, 'reflect', 'Type')) return undefined;
+  // A table of pools (`map[int]*sync.Pool`, one per buffer size): the pools free their own contents.
+  if ((u.kind === 'map' || u.kind === 'slice') && isPoolType(u.elem)) return undefined;
   if (u.kind === 'map' && (pkg.holdsPointers(u.key) === 'yes' || pkg.holdsPointers(u.elem) === 'yes')) return 'map';
   if (u.kind === 'slice' && pkg.holdsPointers(u.elem) === 'yes') return 'slice';
   return undefined;
+}
+
+/** `sync.Pool`, `*sync.Pool`, or any type named …Pool (`*mem.SimpleBufferPool`): a pool, which empties itself. */
+function isPoolType(type: GoType): boolean {
+  const t = type.kind === 'pointer' ? type.elem : type;
+  return (t.kind === 'named' || t.kind === 'qualified') && /Pool$/.test(t.name);
 }
 
 /**

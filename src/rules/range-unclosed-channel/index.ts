@@ -7,7 +7,7 @@ import { typeFromNode, type GoType } from '../../analysis/types.js';
 import { insertLineAfter, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
 import { loopWayOut } from '../shared/loops.js';
-import { argumentsOf, insideFuncLiteral, isBuiltin, loopsBetween, referencesTo, sameBinding, unparen } from '../shared/syntax.js';
+import { argumentsOf, insideFuncLiteral, isBuiltin, loopsBetween, referencesTo, sameBinding, unparen } from '../../analysis/syntax.js';
 
 /** The ranged-over channel: a local made with `make(chan …)`, or a field of a local struct literal that makes it. */
 type ChannelTarget =
@@ -40,6 +40,7 @@ export default defineRule({
     title: 'range over a channel that is never closed',
     family: 'goroutines',
     severity: 'warning',
+    confidence: 'high',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -52,6 +53,8 @@ export default defineRule({
         '`for v := range ch` ends only when `ch` is closed. When the function that made the channel never closes it, neither directly nor in one of its goroutines, and does not hand the channel to code that could, the loop waits forever after the last value: the goroutine running it, its stack and everything it references stay reachable for the life of the process (and when that goroutine is the request handler, the request with it). Typical: results collected from worker goroutines whose producer forgets `close`.',
       bad: 'func fetchAll(urls []string) []*Page {\n\tpages := make(chan *Page)\n\tgo func() {\n\t\tfor _, u := range urls {\n\t\t\tpages <- fetch(u)\n\t\t}\n\t}()\n\tvar out []*Page\n\tfor p := range pages { // never ends\n\t\tout = append(out, p)\n\t}\n\treturn out\n}',
       good: 'func fetchAll(urls []string) []*Page {\n\tpages := make(chan *Page)\n\tgo func() {\n\t\tdefer close(pages)\n\t\tfor _, u := range urls {\n\t\t\tpages <- fetch(u)\n\t\t}\n\t}()\n\tvar out []*Page\n\tfor p := range pages {\n\t\tout = append(out, p)\n\t}\n\treturn out\n}',
+      confidence:
+        'High: the channel is made in the function and never closed there, and nothing else can see it, so the loop can only end by another way out.',
       notReported: [
         'Channels passed to another function (including `go produce(ch)`), stored in a variable, field, map or slice, returned, or reassigned: whoever receives them may close them. A channel passed to a `go func(out chan<- T) { … }(ch)` literal is followed into the literal.',
         'Channels the function did not make in their declaration (parameters, package variables, `var ch chan T` assigned later, fields of structs it did not build with a composite literal that makes the channel): someone else may own them, or the syntax does not settle which value is ranged over.',

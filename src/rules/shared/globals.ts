@@ -6,27 +6,15 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex, PackageVar } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
-import { enclosingDeclaration, enclosingFunction, Scope } from '../../analysis/scope.js';
+import { enclosingDeclaration, enclosingFunction, type Scope } from '../../analysis/scope.js';
 import { typeFromNode, type GoType } from '../../analysis/types.js';
-import { argumentsOf, unparen } from './syntax.js';
+import { argumentsOf, unparen } from '../../analysis/syntax.js';
 
 /** A mention of a package-level variable, with the scope of the file it is in. */
 export interface PackageRef {
   readonly file: GoFile;
   readonly node: SyntaxNode;
   readonly scope: Scope;
-}
-
-const scopes = new WeakMap<GoFile, Scope>();
-
-/** The scope of a file of `pkg` (cached: a file belongs to exactly one package index). */
-export function scopeFor(pkg: PackageIndex, file: GoFile): Scope {
-  let scope = scopes.get(file);
-  if (!scope || scope.pkg !== pkg) {
-    scope = new Scope(file, pkg);
-    scopes.set(file, scope);
-  }
-  return scope;
 }
 
 const refCache = new WeakMap<PackageIndex, Map<string, PackageRef[]>>();
@@ -45,7 +33,7 @@ export function packageRefs(pkg: PackageIndex, name: string): PackageRef[] {
   refs = [];
   for (const { file, node } of pkg.globalRefs(name, () => false)) {
     if (isLiteralKey(node)) continue;
-    const scope = scopeFor(pkg, file);
+    const scope = pkg.scopeOf(file);
     if (mayBeShadowed(file, node) && scope.isShadowed(node)) continue;
     refs.push({ file, node, scope });
   }
@@ -153,7 +141,7 @@ export function visibleOutside(pkg: PackageIndex, name: string): boolean {
 /** The type a package-level variable was declared with, or the type of its initializer. */
 export function declaredType(pkg: PackageIndex, v: PackageVar): GoType {
   if (v.typeNode) return typeFromNode(v.typeNode);
-  return scopeFor(pkg, v.file).typeOf(v.valueNode);
+  return pkg.scopeOf(v.file).typeOf(v.valueNode);
 }
 
 /** Whether `type` is `pkg.name` (or a pointer to it) for a standard-library import path as seen from `file`. */
@@ -225,7 +213,7 @@ function isOnceFunction(pkg: PackageIndex, name: string): boolean {
         const ident = file.root.descendantForIndex(i + 1, i + 1 + name.length);
         const call = ident.parent?.parent;
         if (ident.type !== 'identifier' || ident.parent?.type !== 'argument_list' || call?.type !== 'call_expression') continue;
-        once = isOnceCall(file, scopeFor(pkg, file), call, ident);
+        once = isOnceCall(file, pkg.scopeOf(file), call, ident);
       }
       if (once) break;
     }

@@ -6,8 +6,8 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex, PackageFunc } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
-import { contains, enclosingFunction, isFunctionNode, Scope } from '../../analysis/scope.js';
-import { isBuiltin, unparen, walkSameFunction } from './syntax.js';
+import { contains, enclosingFunction, isFunctionNode, type Scope } from '../../analysis/scope.js';
+import { isBuiltin, unparen, walkSameFunction } from '../../analysis/syntax.js';
 
 /** What loop questions need: the file a loop is in, a scope over that file, and its package. */
 export interface LoopEnv {
@@ -166,7 +166,12 @@ export function loopWayOut(env: LoopEnv, loop: SyntaxNode): LoopExits {
 export function isExitCall(env: LoopEnv, call: SyntaxNode, followPackageFuncs: boolean): boolean {
   const fn = unparen(call.childForFieldName('function'));
   if (!fn) return false;
-  if (fn.type === 'selector_expression') return EXIT_SELECTORS.has(fn.childForFieldName('field')?.text ?? '');
+  if (fn.type === 'selector_expression') {
+    if (EXIT_SELECTORS.has(fn.childForFieldName('field')?.text ?? '')) return true;
+    // testify's require.X(t, …) calls t.FailNow (runtime.Goexit) when the check fails.
+    const operand = unparen(fn.childForFieldName('operand'));
+    return operand?.type === 'identifier' && env.file.imports.get(operand.text) === 'github.com/stretchr/testify/require';
+  }
   if (fn.type !== 'identifier') return false;
   if (isBuiltin(env.scope, fn, 'panic')) return true;
   if (!followPackageFuncs || env.scope.resolve(fn.text, fn)) return false;
@@ -184,7 +189,7 @@ function funcExits(pkg: PackageIndex, decl: PackageFunc): boolean {
   const known = cache.get(key);
   if (known !== undefined) return known;
   cache.set(key, false); // recursion guard
-  const env: LoopEnv = { file: decl.file, scope: new Scope(decl.file, pkg), pkg };
+  const env: LoopEnv = { file: decl.file, scope: pkg.scopeOf(decl.file), pkg };
   const body = decl.node.childForFieldName('body');
   let exits = false;
   if (body) {

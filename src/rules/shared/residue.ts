@@ -8,7 +8,7 @@ import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import type { Binding, Scope } from '../../analysis/scope.js';
 import { addImport } from '../../fix/edits.js';
-import { isBuiltin, referencesTo, unparen } from './syntax.js';
+import { isBuiltin, referencesTo, unparen } from '../../analysis/syntax.js';
 
 /** A standard-library package a fix calls: the name to write, and the edit importing it when the file does not yet. */
 export interface FixImport {

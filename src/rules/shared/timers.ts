@@ -6,7 +6,7 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { contains, enclosingDeclaration, type Scope } from '../../analysis/scope.js';
-import { bodyOf, isBuiltin, isEndless, someInSameFunction, unparen, walkSameFunction } from './syntax.js';
+import { bodyOf, isBuiltin, isEndless, someInSameFunction, unparen, walkSameFunction } from '../../analysis/syntax.js';
 
 /**
  * timeCall returns the function name when `call` calls `time.<name>` for one of `names`, through

@@ -1,6 +1,6 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast, type GoVersion } from '../../analysis/go-version.js';
-import type { Fix, TextEdit } from '../../analysis/model.js';
+import type { Confidence, Fix, TextEdit } from '../../analysis/model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
@@ -17,7 +17,7 @@ import {
   writingStatement,
   writtenOnce,
 } from '../shared/residue.js';
-import { argumentsOf, isBuiltin, normalizeText, referencesTo, unparen } from '../shared/syntax.js';
+import { argumentsOf, isBuiltin, normalizeText, referencesTo, unparen } from '../../analysis/syntax.js';
 
 /** The smallest constant `make` length or capacity that counts as a large backing array. */
 const LARGE_MAKE = 1024;
@@ -33,6 +33,8 @@ interface Large {
   readonly elem: string;
   readonly evidence: string;
   readonly home: SyntaxNode;
+  /** The array's size in bytes when a constant says it (`make` with a constant size); undefined for reads of unknown size. */
+  readonly bytes?: number;
 }
 
 const READERS: ReadonlyArray<{ path: string; names: readonly string[]; evidence: string }> = [
@@ -58,6 +60,7 @@ export default defineRule({
     title: 'small subslice keeps a large backing array alive',
     family: 'residue',
     severity: 'warning',
+    confidence: 'medium',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -72,6 +75,8 @@ export default defineRule({
         'Slicing does not copy: `x[a:b]` is a new header over the same backing array, and a substring `s[a:b]` points into the same bytes. As long as the small result is reachable, the garbage collector must keep the whole array or string, however little of it is used. A 4-byte header cut from a file read with `os.ReadFile`, kept in a struct, a map, a global or a channel, or returned to a caller that stores it, pins the entire file in memory. The rule reports a slicing expression whose operand is known to be large (a `make` with a constant length or capacity of at least 1024, `os.ReadFile`, `io.ReadAll`, `ioutil.ReadAll`/`ReadFile`, `(*bytes.Buffer).Bytes()`, or a string converted from one of these, followed through plain local assignments) when the result leaves the function: returned, stored in a package-level variable, a struct field, a map or slice element (or used as a map key), sent on a channel, or appended to a slice that does, also inside a composite literal.',
       bad: 'func readMagic(path string) ([]byte, error) {\n\tdata, err := os.ReadFile(path)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn data[:4], nil // keeps the whole file alive\n}',
       good: 'func readMagic(path string) ([]byte, error) {\n\tdata, err := os.ReadFile(path)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn bytes.Clone(data[:4]), nil\n}',
+      confidence:
+        "High when the backing array is big (a constant `make` of at least 32 KiB) and the subslice is kept (stored, sent on a channel, appended to a longer-lived slice). Medium when it is big and returned (the caller decides whether it keeps it), or when the operand's size is unknown (`os.ReadFile`, `io.ReadAll`, `bytes.Buffer.Bytes()`: it may be a tiny file). Low for smaller constant sizes (1 KiB to 32 KiB): such buffers are often filled almost whole, and a copy would cost more than it saves.",
       notReported: [
         'Operands of unknown size: parameters, fields, results of other functions, `Bytes()` of a buffer that is not a local variable, and `make` whose length and capacity are not constants (or are constants below 1024). Syntax cannot tell how large they are.',
         'Subslices used only inside the function (passed to a call, compared, printed, copied): they die with the function, and so does the array.',
@@ -102,6 +107,7 @@ export default defineRule({
       if (!escape) continue;
       const fix = cloneFix(file, scope, pkg, slice, large, goVersion);
       report({
+        confidence: confidenceOf(large, escape),
         node: slice,
         messageId: large.kind === 'string' ? 'substring' : 'slice',
         data: { expr: slice.text, escape, operand: operand.text, evidence: large.evidence },
@@ -111,6 +117,22 @@ export default defineRule({
     }
   },
 });
+
+/** A backing array this large pins enough memory per kept subslice to be worth a review comment. */
+const BIG_ARRAY = 32 * 1024;
+
+/**
+ * How sure the evidence makes the retention. The size: a constant `make` of at least 32 KiB is
+ * big; smaller constant sizes (a 1,600-byte packet buffer) are often filled almost whole, and a
+ * clone would cost more than it saves; reads of unknown size (`os.ReadFile`) may be tiny files.
+ * The destination: a subslice stored or sent somewhere is kept; one returned is up to the caller.
+ * High: big and kept. Medium: big and returned, or of unknown size. Low: small constant sizes.
+ */
+function confidenceOf(large: Large, escape: string): Confidence {
+  if (large.bytes === undefined) return 'medium';
+  if (large.bytes < BIG_ARRAY) return 'low';
+  return escape.endsWith('returned') ? 'medium' : 'high';
+}
 
 /** Text of every size evidence: `make([]…`, `ReadFile(`, `ReadAll(`, `.Bytes()`. */
 const EVIDENCE_ALL = /\bmake\s*\(\s*\[\]|\bRead(?:File|All)\s*\(|\.Bytes\s*\(\s*\)/g;
@@ -258,7 +280,13 @@ class Sources {
         const inner = this.of(n.childForFieldName('operand'), depth + 1);
         if (!inner || inner.kind !== 'string' || type?.type !== 'slice_type' || !isByte(type.childForFieldName('element')?.text))
           return undefined;
-        return { kind: 'bytes', elem: 'byte', evidence: `a byte copy of ${inner.evidence}`, home: inner.home };
+        return {
+          kind: 'bytes',
+          elem: 'byte',
+          evidence: `a byte copy of ${inner.evidence}`,
+          home: inner.home,
+          ...(inner.bytes !== undefined ? { bytes: inner.bytes } : {}),
+        };
       }
       default:
         return undefined;
@@ -288,14 +316,21 @@ class Sources {
       const size = Math.max(0, ...sizes);
       if (size < LARGE_MAKE) return undefined;
       const elem = type.childForFieldName('element')?.text ?? '';
-      return { kind: isByte(elem) ? 'bytes' : 'slice', elem, evidence: `made with room for ${size} elements`, home };
+      const bytes = isByte(elem) ? size : size * 8;
+      return { kind: isByte(elem) ? 'bytes' : 'slice', elem, evidence: `made with room for ${size} elements`, home, bytes };
     }
     if (isBuiltin(this.scope, fn, 'string') && args.length === 1) {
       const inner = this.of(args[0], depth + 1);
       if (!inner) return undefined;
       if (inner.kind === 'string') return inner;
       return inner.kind === 'bytes'
-        ? { kind: 'string', elem: '', evidence: `a string copy of ${inner.evidence}`, home: inner.home }
+        ? {
+            kind: 'string',
+            elem: '',
+            evidence: `a string copy of ${inner.evidence}`,
+            home: inner.home,
+            ...(inner.bytes !== undefined ? { bytes: inner.bytes } : {}),
+          }
         : undefined;
     }
     if (fn.type === 'selector_expression' && fn.childForFieldName('field')?.text === 'Bytes' && args.length === 0) {

@@ -5,7 +5,7 @@ import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction } from '../../analysis/scope.js';
 import { insertLineAfterStatement } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
-import { insideFuncLiteral, loopsBetween, referencesTo } from '../shared/syntax.js';
+import { insideFuncLiteral, loopsBetween, referencesTo } from '../../analysis/syntax.js';
 import { functionLabel, neverReturns, runsOnce, timeCall } from '../shared/timers.js';
 
 const CONSTRUCTORS = ['NewTicker', 'NewTimer'];
@@ -21,6 +21,7 @@ export default defineRule({
     title: 'ticker or timer is never stopped',
     family: 'goroutines',
     severity: 'warning',
+    confidence: 'high',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -38,6 +39,8 @@ export default defineRule({
         'Before Go 1.23 the runtime keeps every started `time.Ticker` in its timer heap until `Stop` is called: an unstopped ticker is never garbage collected and keeps firing, together with its channel, for the life of the process. An unstopped `time.Timer` stays in the heap until it fires, so a long timeout made per request and abandoned when the request finishes early piles up. A ticker per connection or per call that is never stopped is a steady leak, and a CPU cost as well, since every leaked ticker still fires.',
       bad: 'func heartbeat(ctx context.Context, conn net.Conn) error {\n\tt := time.NewTicker(10 * time.Second)\n\tfor {\n\t\tselect {\n\t\tcase <-ctx.Done():\n\t\t\treturn ctx.Err()\n\t\tcase <-t.C:\n\t\t\tif _, err := conn.Write(ping); err != nil {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n\t}\n}',
       good: 'func heartbeat(ctx context.Context, conn net.Conn) error {\n\tt := time.NewTicker(10 * time.Second)\n\tdefer t.Stop()\n\tfor {\n\t\tselect {\n\t\tcase <-ctx.Done():\n\t\t\treturn ctx.Err()\n\t\tcase <-t.C:\n\t\t\tif _, err := conn.Write(ping); err != nil {\n\t\t\t\treturn err\n\t\t\t}\n\t\t}\n\t}\n}',
+      confidence:
+        'High before Go 1.23, where an unstopped ticker is never collected. Low on Go 1.23 and later (the garbage collector reclaims it once unreferenced: stopping is tidiness), without a one-click suggestion.',
       notReported: [
         'A ticker or timer that is returned, stored in a field, a variable or a composite literal, or passed to another function: its new owner is responsible for stopping it. Only `t.C` and `t.Reset(…)` count as keeping it local.',
         'A ticker or timer with any `t.Stop` in the function, including one inside a function literal (`defer func() { t.Stop() }()`) or a method value (`stop := t.Stop`): the rule cannot tell whether that code runs, so it assumes it does.',
@@ -48,7 +51,7 @@ export default defineRule({
         "No suggestion inside a loop: `defer t.Stop()` in a loop body runs only when the function returns, so every iteration's ticker would still live until then; call `t.Stop()` at the end of the iteration instead. No suggestion either when the declaration shares its line with other code.",
       ],
       versions:
-        'Go 1.23 made unreferenced timers and tickers collectable even when they were never stopped, so on Go 1.23 and later (the `go` directive of go.mod) the rule reports a notice instead of a warning: stopping still releases the ticker when the function is done with it rather than at the next collection. A discarded ticker or timer (`_ = time.NewTimer(d)`) is not reported on Go 1.23 and later, since it is immediately collectable. When the Go version is unknown the rule assumes an older one.',
+        'Go 1.23 made unreferenced timers and tickers collectable even when they were never stopped, so on Go 1.23 and later (the `go` directive of go.mod) the rule reports a notice of low confidence (shown only on request) with no one-click suggestion: stopping still releases the ticker when the function is done with it rather than at the next collection, which is tidiness, not a leak. A discarded ticker or timer (`_ = time.NewTimer(d)`) is not reported on Go 1.23 and later, since it is immediately collectable. When the Go version is unknown the rule assumes an older one.',
     },
     severityFor: (version) => (atLeast(version, 23) ? 'notice' : 'warning'),
   },
@@ -82,11 +85,13 @@ export default defineRule({
       if (kind === 'timer' && waitsForFire(refs, target.statement)) continue;
       const messageId = go123 ? `${kind}Go123` : kind;
       const data = { name: binding.name, func: functionLabel(func) };
-      const fix = inLoop ? null : makeFix(file, target.statement, binding.name);
+      // From Go 1.23 an unstopped timer is collected once unreferenced: stopping it is tidiness, not
+      // a leak, so the finding is low and offers no one-click change.
+      const fix = inLoop || go123 ? null : makeFix(file, target.statement, binding.name);
       const hint = inLoop
         ? `Call ${binding.name}.Stop() when the iteration is done with it; a defer inside a loop runs only when the function returns, so every iteration's ${kind} would live until then`
         : undefined;
-      report({ node: call, messageId, data, fix, ...(hint ? { hint } : {}) });
+      report({ node: call, messageId, data, fix, ...(hint ? { hint } : {}), ...(go123 ? { confidence: 'low' as const } : {}) });
     }
   },
 });

@@ -6,7 +6,7 @@ import type { SyntaxNode } from '../../analysis/parser.js';
 import { contains, enclosingFunction, type Scope } from '../../analysis/scope.js';
 import { replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
-import { argumentsOf, loopsBetween, referencesTo, unparen, walk, walkSameFunction } from '../shared/syntax.js';
+import { argumentsOf, loopsBetween, referencesTo, unparen, walk, walkSameFunction } from '../../analysis/syntax.js';
 import { functionLabel, isTestFile, loopBodiesAround, neverReturns, runsOnce, timeCall, timeQualifier } from '../shared/timers.js';
 
 const NAMES = ['ticker', 'tkr', 'ticker2', 'ticker3', 'ticker4'];
@@ -20,6 +20,7 @@ export default defineRule({
     title: 'ticker made by a tick call can never be stopped',
     family: 'goroutines',
     severity: 'warning',
+    confidence: 'high',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -33,6 +34,8 @@ export default defineRule({
         '`time.Tick(d)` is `time.NewTicker(d).C` with the ticker thrown away: nobody can ever call `Stop`. Before Go 1.23 the runtime keeps a ticker that was not stopped in its timer heap forever, so every `time.Tick` call in a function that returns leaks a ticker and its channel, and keeps spending CPU on it. In a function called per request, or inside a loop where the call runs on every iteration, this grows without bound.',
       bad: 'func poll(ctx context.Context, interval time.Duration) {\n\tfor range time.Tick(interval) {\n\t\tif ctx.Err() != nil {\n\t\t\treturn\n\t\t}\n\t\trefresh()\n\t}\n}',
       good: 'func poll(ctx context.Context, interval time.Duration) {\n\tticker := time.NewTicker(interval)\n\tdefer ticker.Stop()\n\tfor range ticker.C {\n\t\tif ctx.Err() != nil {\n\t\t\treturn\n\t\t}\n\t\trefresh()\n\t}\n}',
+      confidence:
+        'High: before Go 1.23 the ticker behind `time.Tick` can never be stopped or collected. The rule is off on Go 1.23 and later.',
       notReported: [
         '`time.Tick` in `func main()` of package main or in `func init()`, unless inside a loop: it runs once, so one ticker lives as long as the program, which is what it is for.',
         'Test files (`_test.go`): a test process is short-lived.',

@@ -1,11 +1,16 @@
+import { frequencyModel, isLifecycleName } from '../../analysis/frequency.js';
+import type { GoFile } from '../../analysis/go-file.js';
+import type { Confidence } from '../../analysis/model.js';
+import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
+import { isTestCode } from '../../analysis/test-code.js';
 import type { Binding, Scope } from '../../analysis/scope.js';
-import { enclosingFunction } from '../../analysis/scope.js';
+import { enclosingDeclaration, enclosingFunction } from '../../analysis/scope.js';
 import { replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
+import { exitsWithout } from '../../analysis/flow.js';
 import {
   argumentsOf,
-  exitsWithout,
   insideFuncLiteral,
   isBuiltin,
   loopsBetween,
@@ -13,7 +18,7 @@ import {
   sameBinding,
   someInSameFunction,
   unparen,
-} from '../shared/syntax.js';
+} from '../../analysis/syntax.js';
 
 /** How the channel is used inside the function that made it. */
 interface ChannelUse {
@@ -21,6 +26,8 @@ interface ChannelUse {
   readonly senders: Array<{ go: SyntaxNode; sends: SyntaxNode[] }>;
   /** Whether the channel reaches code we cannot see (passed, stored, returned, received elsewhere). */
   readonly escapes: boolean;
+  /** The receives in the function itself (`<-ch`, `for … range ch`), outside goroutines. */
+  readonly receives: SyntaxNode[];
 }
 
 export default defineRule({
@@ -29,6 +36,7 @@ export default defineRule({
     title: 'goroutine blocks forever on an unbuffered send',
     family: 'goroutines',
     severity: 'error',
+    confidence: 'high',
     since: '0.1.0',
     fix: 'suggestion',
     messages: {
@@ -40,6 +48,8 @@ export default defineRule({
         'A function makes an unbuffered channel, starts a goroutine that sends its result on it, and then can return without receiving: a `select` that gives up on a timeout or `ctx.Done()`, or an early `return`. Nobody will ever receive, so the send blocks forever; the goroutine, its stack and everything it references stay reachable for the life of the process. Under load this is a steady leak of one goroutine per timed-out request.',
       bad: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result)\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err() // the sender is stuck forever\n\t}\n}',
       good: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result, 1) // the send always completes\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err()\n\t}\n}',
+      confidence:
+        'High where the function may run again and again: each run strands one goroutine. Low in start-up code (`main`, `init`, a `sync.Once`, functions only they call), in lifecycle functions (constructors, `Run`, `Start`, `Serve`…) with no sign of running repeatedly, and in test code: one stuck goroutine until the process exits.',
       notReported: [
         'Buffered channels (`make(chan T, n)` with n > 0): the send completes as long as the buffer has room; counting sends against capacity is beyond syntax.',
         'Sends inside a `select` with another case (for example `case <-ctx.Done():`): the sender has a way out.',
@@ -51,7 +61,7 @@ export default defineRule({
   },
   nodeTypes: [],
   mustContain: ['chan', 'go '],
-  check({ file, scope, report }) {
+  check({ file, scope, pkg, report }) {
     for (const call of file.nodesMatching(/\bmake\s*\(\s*chan\b/g, 'call_expression')) {
       const declared = unbufferedChannelDecl(scope, call);
       if (!declared) continue;
@@ -63,7 +73,7 @@ export default defineRule({
       const firstGo = use.senders[0]?.go;
       if (!firstGo) continue;
       const isReceive = (node: SyntaxNode): boolean => receivesFrom(scope, node, binding);
-      const exits = exitsWithout(func, firstGo.endIndex, (node) => someInSameFunction(node, isReceive));
+      const exits = exitsWithout(func, firstGo, use.receives);
       const exit = exits[0];
       if (!exit) continue;
       const receives = someInSameFunction(func.childForFieldName('body') ?? func, isReceive);
@@ -81,10 +91,25 @@ export default defineRule({
         capacity !== undefined && args && typeNode
           ? { message: `Buffer the channel (capacity ${capacity})`, edits: [replaceNode(file, args, `(${typeNode.text}, ${capacity})`)] }
           : null;
-      report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix });
+      report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix, confidence: confidenceOf(file, pkg, call) });
     }
   },
 });
+
+/**
+ * One stuck goroutine per run matters only when the function runs again and again. In start-up
+ * code (main, init, a function only they call) it is one goroutine until the process exits: low;
+ * likewise in a lifecycle function (Run, Start, Serve, a constructor) with no sign of repetition.
+ * In test code it lives as long as the test binary: low. Everywhere else the shape itself is the
+ * evidence: high.
+ */
+function confidenceOf(file: GoFile, pkg: PackageIndex, call: SyntaxNode): Confidence {
+  if (isTestCode(file)) return 'low';
+  const frequency = frequencyModel(pkg).frequencyAt(file, call).frequency;
+  if (frequency === 'once') return 'low';
+  if (frequency === 'repeated') return 'high';
+  return isLifecycleName(enclosingDeclaration(call)?.childForFieldName('name')?.text ?? '') ? 'low' : 'high';
+}
 
 /** Recognises `ch := make(chan T)` / `var ch = make(chan T, 0)` and returns the channel's binding. */
 function unbufferedChannelDecl(scope: Scope, call: SyntaxNode): { binding: Binding } | undefined {
@@ -111,9 +136,10 @@ function unbufferedChannelDecl(scope: Scope, call: SyntaxNode): { binding: Bindi
 /** Classifies every reference to the channel in the function that made it. */
 function channelUse(scope: Scope, func: SyntaxNode, binding: Binding): ChannelUse {
   const senders: Array<{ go: SyntaxNode; sends: SyntaxNode[] }> = [];
+  const receives: SyntaxNode[] = [];
   let escapes = false;
   const body = func.childForFieldName('body');
-  if (!body) return { senders, escapes: true };
+  if (!body) return { senders, escapes: true, receives };
   for (const ref of referencesTo(scope, body, binding)) {
     const parent = ref.parent;
     const literal = enclosingLiteral(ref, func);
@@ -138,11 +164,15 @@ function channelUse(scope: Scope, func: SyntaxNode, binding: Binding): ChannelUs
       }
       continue;
     }
-    if (isReceiveOperand(ref) || isLenOrCap(scope, ref)) continue;
+    if (isReceiveOperand(ref) && ref.parent) {
+      receives.push(ref.parent);
+      continue;
+    }
+    if (isLenOrCap(scope, ref)) continue;
     escapes = true;
   }
   senders.sort((a, b) => a.go.startIndex - b.go.startIndex);
-  return { senders, escapes };
+  return { senders, escapes, receives };
 }
 
 /** The outermost func literal between a reference and the function that made the channel. */
