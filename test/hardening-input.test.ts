@@ -39,10 +39,40 @@ describe('bad Go input', () => {
       result.problems.map((p) => [p.path, p.kind]),
       [['svc/half.go', 'partial']],
     );
-    assert.match(result.problems[0]?.reason ?? '', /syntax error near line \d+/);
+    assert.match(
+      result.problems[0]?.reason ?? '',
+      /could not parse lines 10–11 \(2 lines; .*\); findings there are not reported, the rest was analysed/,
+    );
     assert.ok(
       result.findings.some((f) => f.path === 'svc/half.go' && f.line === 6),
       'the sound function before the error is still analysed',
+    );
+  });
+
+  it('Go 1.26 new(expr): loses at most the statement, never the rest of the function', () => {
+    const content = [
+      'package svc',
+      '',
+      'import "context"',
+      '',
+      'type spec struct{ replicas *int32 }',
+      '',
+      'func configure(p context.Context, s *spec) context.Context {',
+      '\ts.replicas = new(int32(3))',
+      '\tctx, _ := context.WithTimeout(p, 1)',
+      '\treturn ctx',
+      '}',
+      '',
+    ].join('\n');
+    const result = analyseWithLeaky({ path: 'svc/new.go', content });
+    assert.ok(
+      result.findings.some((f) => f.path === 'svc/new.go' && f.rule === 'context-cancel-leak' && f.line === 9),
+      'the leak after new(expr) in the same function is still found',
+    );
+    assert.deepEqual(
+      result.problems.filter((p) => p.path === 'svc/new.go'),
+      [],
+      'new(expr) is read as the call it is, so nothing of the file is lost',
     );
   });
 

@@ -7,7 +7,7 @@ import { GoFile } from './go-file.js';
 import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go-version.js';
 import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
 import { PackageIndex } from './package-index.js';
-import { parseGo } from './parser.js';
+import { parseGoRecovering } from './parser.js';
 import { isGenerated, isSuppressed, NO_SUPPRESSIONS, readSuppressions } from './suppress.js';
 
 /** Options of {@link analyze}. */
@@ -103,17 +103,35 @@ function parseFile(
     if (reason !== 'excluded') problems.push({ path: source.path, reason, kind: 'skipped' });
     return undefined;
   }
-  const tree = timed(options.timings, '(parse)', () => parseGo(source.content, (options.parseBudgetMs ?? 5000) * 1000));
-  if (!tree) {
+  const parsed = timed(options.timings, '(parse)', () => parseGoRecovering(source.content, (options.parseBudgetMs ?? 5000) * 1000));
+  if (!parsed) {
     problems.push({ path: source.path, reason: 'parsing took longer than the per-file budget', kind: 'skipped' });
     return undefined;
   }
-  const file = new GoFile(source.path, source.content, tree);
-  if (file.errors.length > 0) {
-    const first = file.position(file.errors[0]?.[0] ?? 0).line;
-    problems.push({ path: source.path, reason: `syntax error near line ${first}; analysed where the syntax was sound`, kind: 'partial' });
-  }
+  const file = new GoFile(source.path, source.content, parsed.tree);
+  if (file.errors.length > 0) problems.push({ path: source.path, reason: lostLines(file), kind: 'partial' });
   return file;
+}
+
+/**
+ * What a file loses to syntax the parser could not read: the line ranges (merged, at most three
+ * named), so a reader knows which findings cannot have been reported.
+ */
+function lostLines(file: GoFile): string {
+  const ranges: Array<[number, number]> = [];
+  for (const [start, end] of file.errors) {
+    const from = file.position(start).line;
+    const to = file.position(Math.max(start, end - 1)).line;
+    const last = ranges[ranges.length - 1];
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else ranges.push([from, to]);
+  }
+  const lines = ranges.reduce((n, [from, to]) => n + to - from + 1, 0);
+  const parts = ranges.slice(0, 3).map(([from, to]) => (from === to ? `${from}` : `${from}–${to}`));
+  if (ranges.length > 3) parts.push(`${ranges.length - 3} more places`);
+  const named = parts.length === 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1] ?? ''}`;
+  const where = lines === 1 ? `line ${named}` : `lines ${named}`;
+  return `could not parse ${where} (${lines} line${lines === 1 ? '' : 's'}; newer Go syntax or a syntax error); findings there are not reported, the rest was analysed`;
 }
 
 function groupByDirectory(files: readonly SourceFile[]): SourceFile[][] {
