@@ -50,6 +50,12 @@ for (const rule of RULES) {
             assert.equal(existsSync(goldenPath), false, 'a golden without fixes'));
           continue;
         }
+        it(`${file.path}: every fix applied alone still parses`, () => {
+          for (const finding of fixes) {
+            const alone = applyEdits(file.content, finding.fix?.edits ?? []);
+            assert.equal(parseGoOrThrow(alone).rootNode.hasError, false, `the fix of ${finding.rule} at line ${finding.line} alone`);
+          }
+        });
         it(`${file.path}: fixes produce the golden, which parses and re-analyzes clean`, () => {
           assert.ok(existsSync(goldenPath), `missing ${file.path}.golden`);
           const fixed = applyEdits(

@@ -349,7 +349,13 @@ function sliceOperandOrSelf(node: SyntaxNode | undefined): SyntaxNode | null {
   return n?.type === 'slice_expression' ? n.childForFieldName('operand') : n;
 }
 
-const TEARDOWN = /^(?:[Cc]lose|[Ss]top|[Ss]hutdown|[Dd]estroy|[Dd]ispose|[Tt]ear[Dd]own|[Tt]erminate)(?:[A-Z]\w*)?$/;
+/** Methods that tear their receiver down: Close, Stop, Shutdown… (also …Locked, …All). */
+const TEARDOWN = /^(?:[Cc]lose|[Ss]top|[Ss]hutdown|[Dd]estroy|[Dd]ispose|[Tt]ear[Dd]own|[Tt]erminate)(?:Locked|All)?$/;
+
+/** Whether a declaration is a teardown method (a method, named like one). */
+function isTeardown(decl: SyntaxNode | null): boolean {
+  return decl?.type === 'method_declaration' && TEARDOWN.test(decl.childForFieldName('name')?.text ?? '');
+}
 
 /** `if len(s) >= max { s = s[1:] }`: the removal is guarded by a bound other than emptiness. */
 function boundedWindow(statement: SyntaxNode, key: string): boolean {
@@ -418,8 +424,7 @@ function heapPopsArePushedBack(pkg: PackageIndex, typeName: string): boolean {
 /** Whether the truncation runs while the owner is torn down: in Close/Stop/Shutdown…, or in a function only those call. */
 function inTeardown(file: GoFile, pkg: PackageIndex, statement: SyntaxNode): boolean {
   const decl = enclosingDeclaration(statement);
-  const name = decl?.childForFieldName('name')?.text ?? '';
-  if (TEARDOWN.test(name)) return true;
+  if (isTeardown(decl)) return true;
   const func = decl
     ? [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].find((f) => f.file === file && f.node.startIndex === decl.startIndex)
     : undefined;
@@ -427,7 +432,7 @@ function inTeardown(file: GoFile, pkg: PackageIndex, statement: SyntaxNode): boo
   const sites = frequencyModel(pkg)
     .callSites(func)
     .filter((site) => !site.file.path.endsWith('_test.go'));
-  return sites.length > 0 && sites.every((site) => TEARDOWN.test(enclosingDeclaration(site.node)?.childForFieldName('name')?.text ?? ''));
+  return sites.length > 0 && sites.every((site) => isTeardown(enclosingDeclaration(site.node)));
 }
 
 /** Whether the statement sits in a `for … range s` over the same slice that goes on after it (no break or return right after). */
