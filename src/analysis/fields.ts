@@ -44,25 +44,60 @@ export interface FieldKey {
 const censuses = new WeakMap<PackageIndex, Map<string, FieldRef[]>>();
 const WORD = '\\p{L}\\p{N}_';
 
-/** Every mention of `key.field` in the package's files (test files left out), memoised. */
-export function fieldRefs(pkg: PackageIndex, key: FieldKey): readonly FieldRef[] {
+/**
+ * Every mention of `key.field` in the package's files, memoised: writes, appends and re-slices,
+ * keyed (`T{f: v}`) and positional (`T{a, v}`) literals. Test files are left out unless asked for
+ * (they are callers too: a field only a test receives from is not "never received").
+ */
+export function fieldRefs(pkg: PackageIndex, key: FieldKey, includeTests = false): readonly FieldRef[] {
   let byKey = censuses.get(pkg);
   if (!byKey) censuses.set(pkg, (byKey = new Map()));
-  const id = `${key.typeName}.${key.field}`;
+  const id = `${key.typeName}.${key.field}${includeTests ? '+tests' : ''}`;
   let refs = byKey.get(id);
   if (!refs) {
-    refs = collect(pkg, key);
+    refs = collect(pkg, key, includeTests);
     byKey.set(id, refs);
   }
   return refs;
 }
 
-function collect(pkg: PackageIndex, key: FieldKey): FieldRef[] {
+/** `T{a, v}`: the element of a positional composite literal of the type that sets the field. */
+function positionalWrites(pkg: PackageIndex, key: FieldKey, includeTests: boolean): FieldRef[] {
+  const decl = pkg.types.get(key.typeName);
+  const list = decl?.typeNode?.namedChildren.find((c) => c.type === 'field_declaration_list');
+  const names = (list?.namedChildren ?? [])
+    .filter((d) => d.type === 'field_declaration')
+    .flatMap((d) => {
+      const declared = d.childrenForFieldName('name').map((n) => n.text);
+      return declared.length > 0 ? declared : [d.childForFieldName('type')?.text.replace(/^\*/, '').replace(/^.*\./, '') ?? ''];
+    });
+  const index = names.indexOf(key.field);
+  if (index < 0) return [];
   const refs: FieldRef[] = [];
+  const pattern = new RegExp(`(?<![${WORD}.])${key.typeName.replace(/[$]/g, '\\$')}\\s*(?:\\[[^\\]\\n]*\\])?\\s*\\{`, 'gu');
+  for (const file of pkg.files) {
+    if ((!includeTests && file.path.endsWith('_test.go')) || !file.source.includes(key.typeName)) continue;
+    for (const match of file.source.matchAll(pattern)) {
+      const start = match.index ?? 0;
+      const ident = file.root.namedDescendantForIndex(start, start + key.typeName.length);
+      let literal = ident.parent;
+      if (literal?.type === 'generic_type') literal = literal.parent;
+      if (ident.type !== 'type_identifier' || literal?.type !== 'composite_literal') continue;
+      const elements = literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+      const element = elements[index];
+      if (!element || element.type !== 'literal_element' || elements.length !== names.length) continue;
+      refs.push({ file, node: element, role: 'write', certain: true, value: unwrap(element) });
+    }
+  }
+  return refs;
+}
+
+function collect(pkg: PackageIndex, key: FieldKey, includeTests: boolean): FieldRef[] {
+  const refs: FieldRef[] = [...positionalWrites(pkg, key, includeTests)];
   const name = key.field.replace(/[$]/g, '\\$');
   const pattern = new RegExp(`(?:\\.\\s*${name}|(?<![${WORD}.])${name}\\s*:)(?![${WORD}])`, 'gu');
   for (const file of pkg.files) {
-    if (file.path.endsWith('_test.go') || !file.source.includes(key.field)) continue;
+    if ((!includeTests && file.path.endsWith('_test.go')) || !file.source.includes(key.field)) continue;
     const scope = pkg.scopeOf(file);
     for (const match of file.source.matchAll(pattern)) {
       const at = (match.index ?? 0) + match[0].indexOf(key.field, match[0].startsWith('.') ? 1 : 0);
@@ -102,7 +137,9 @@ function classify(scope: ReturnType<PackageIndex['scopeOf']>, selector: SyntaxNo
     return { role: 'other' };
   const left = list.namedChildren;
   const right = statement.childForFieldName('right')?.namedChildren ?? [];
-  const value = left.length === right.length ? unparen(right[left.findIndex((n) => n.id === expr.id)]) : null;
+  // `a, x.f = f()`: a write of one of several results.
+  if (left.length !== right.length) return { role: 'write' };
+  const value = unparen(right[left.findIndex((n) => n.id === expr.id)]);
   if (!value) return { role: 'other' };
   const selfPath = selector.text.replace(/\s+/g, '');
   if (value.type === 'call_expression' && isBuiltin(scope, value.childForFieldName('function'), 'append')) {

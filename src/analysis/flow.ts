@@ -47,24 +47,29 @@ export function returnsOf(func: SyntaxNode): readonly SyntaxNode[] {
 }
 
 /**
- * exitsWithout lists the ways out of `func` reachable from `start` (a statement of it) that no
+ * exitsWithout lists the ways out of `func` reachable from `start` (a statement of it, or the
+ * function's entry when null) that no
  * node of `covers` precedes: its `return` statements after `start` that are not in a branch
  * alternative to it, and falling off the end of the body when that can follow `start`. A covering
  * node covers a return when it comes between them and does not sit in a branch alternative to the
  * return's own; a return containing a covering node (`return <-ch`) is covered.
  */
-export function exitsWithout(func: SyntaxNode, start: SyntaxNode, covers: readonly SyntaxNode[]): UncoveredExit[] {
+export function exitsWithout(func: SyntaxNode, start: SyntaxNode | null, covers: readonly SyntaxNode[]): UncoveredExit[] {
   const body = func.childForFieldName('body');
   if (!body) return [];
-  const after = start.endIndex;
+  // From the function's entry when no start is given: every return can follow it.
+  const from = start ?? body;
+  const after = start ? start.endIndex : body.startIndex;
   const sorted = [...covers].filter((c) => c.startIndex >= after).sort((a, b) => a.startIndex - b.startIndex);
   const exits: UncoveredExit[] = [];
   for (const ret of returnsOf(func)) {
-    if (ret.startIndex < after || !reachableFrom(start, ret)) continue;
-    const covered = sorted.some((c) => (c.startIndex < ret.startIndex && precedes(c, ret)) || contains(ret, c));
+    if (ret.startIndex < after || (start && !reachableFrom(start, ret))) continue;
+    const covered = sorted.some(
+      (c) => contains(ret, c) || (c.startIndex < ret.startIndex && precedes(c, ret) && coversPast(c, ret, from, sorted)),
+    );
     if (!covered) exits.push({ node: ret, kind: 'return' });
   }
-  if (fallsOffEnd(body) && endReachableFrom(start, body) && sorted.length === 0) exits.push({ node: body, kind: 'end' });
+  if (fallsOffEnd(body) && (!start || endReachableFrom(start, body)) && sorted.length === 0) exits.push({ node: body, kind: 'end' });
   return exits;
 }
 
@@ -85,8 +90,8 @@ function commonAncestor(a: SyntaxNode, b: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-/** Whether `a` and `b` lie in two different alternatives of the same branching statement. */
-function inAlternatives(a: SyntaxNode, b: SyntaxNode): boolean {
+/** Whether `a` and `b` lie in two different alternatives of the same branching statement (so never both run in one pass). */
+export function inAlternatives(a: SyntaxNode, b: SyntaxNode): boolean {
   const common = commonAncestor(a, b);
   if (!common || !BRANCHING.has(common.type)) return false;
   const ca = childToward(a, common);
@@ -102,6 +107,35 @@ function reachableFrom(start: SyntaxNode, ret: SyntaxNode): boolean {
 /** A covering node before `ret` covers it unless it sits in a branch alternative to the return's. */
 function precedes(cover: SyntaxNode, ret: SyntaxNode): boolean {
   return !inAlternatives(cover, ret);
+}
+
+/**
+ * Two places where a covering node that comes first still does not cover a return:
+ * - a receive that is the range of a loop covers what follows the loop (it ends when the channel
+ *   is closed), not a return from the loop's body, which leaves early (issue #11);
+ * - a covering node in one case of a `select` covers what follows the `select` only when every
+ *   case control can take from the start has one: the other cases are other ways past it.
+ */
+function coversPast(cover: SyntaxNode, ret: SyntaxNode, start: SyntaxNode, covers: readonly SyntaxNode[]): boolean {
+  for (let n = cover.parent; n; n = n.parent) {
+    if (n.type === 'func_literal' || n.type === 'function_declaration' || n.type === 'method_declaration') break;
+    if (n.type === 'range_clause' || (n.type === 'for_statement' && cover.type === 'range_clause')) {
+      const loop = n.type === 'for_statement' ? n : n.parent;
+      const body = loop?.childForFieldName('body');
+      if (body && contains(body, ret)) return false;
+    }
+    if ((n.type === 'communication_case' || n.type === 'default_case') && n.parent && !contains(n.parent, ret)) {
+      // The cases control can take from the start: its own, when it is inside one; else all of them.
+      const cases = n.parent.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
+      const taken = cases.filter((c) => contains(c, start));
+      if (!(taken.length > 0 ? taken : cases).every((c) => covers.some((x) => contains(c, x)))) return false;
+    }
+  }
+  if (cover.type === 'range_clause') {
+    const body = cover.parent?.childForFieldName('body');
+    if (body && contains(body, ret)) return false;
+  }
+  return true;
 }
 
 /** Whether control can run past the last statement of a body. */

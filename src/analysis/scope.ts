@@ -1,7 +1,7 @@
 import type { GoFile } from './go-file.js';
 import type { PackageIndex } from './package-index.js';
 import type { SyntaxNode } from './parser.js';
-import { typeFromNode, UNKNOWN, type GoType } from './types.js';
+import { resultTypes, typeFromNode, UNKNOWN, type GoType } from './types.js';
 
 /** Where a name was declared. */
 export type BindingKind = 'package' | 'local' | 'param' | 'result' | 'receiver';
@@ -18,6 +18,8 @@ export interface Binding {
   readonly valueNode: SyntaxNode | null;
   /** For `for k, v := range x`: the range clause, and whether this is the key (0) or value (1). */
   readonly range?: { readonly clause: SyntaxNode; readonly position: number };
+  /** For `a, b := f()`: the one call on the right, and which of its results this name takes. */
+  readonly tuple?: { readonly call: SyntaxNode; readonly index: number };
   /** The function (declaration or literal) a non-package binding belongs to. */
   readonly func: SyntaxNode | null;
 }
@@ -227,11 +229,8 @@ export class Scope {
       }
       return UNKNOWN;
     }
-    if (binding.valueNode) {
-      const type = this.typeOf(binding.valueNode, depth + 1);
-      if (binding.valueNode.type === 'unary_expression' && binding.valueNode.childForFieldName('operator')?.text === '<-') return type;
-      return type;
-    }
+    if (binding.valueNode) return this.typeOf(binding.valueNode, depth + 1);
+    if (binding.tuple) return this.resultsOfCall(binding.tuple.call, depth + 1)[binding.tuple.index] ?? UNKNOWN;
     return UNKNOWN;
   }
 
@@ -319,7 +318,27 @@ export class Scope {
     }
     if (fn.type === 'parenthesized_expression' || fn.type.endsWith('_type'))
       return typeFromNode(fn.type === 'parenthesized_expression' ? fn.namedChildren[0] : fn);
-    return UNKNOWN;
+    const results = this.resultsOfCall(call, depth + 1);
+    return results.length === 1 ? (results[0] ?? UNKNOWN) : UNKNOWN;
+  }
+
+  /**
+   * The result types of a call of a function or method declared in the package (`f()`,
+   * `x.m()` with x's type known), or none.
+   */
+  resultsOfCall(call: SyntaxNode, depth = 0): GoType[] {
+    if (depth > 12) return [];
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier' && !this.resolve(fn.text, fn)) {
+      const decl = this.pkg.funcs.get(fn.text);
+      return decl ? resultTypes(decl.node.childForFieldName('result')) : [];
+    }
+    if (fn?.type !== 'selector_expression') return [];
+    let receiver = this.typeOf(fn.childForFieldName('operand'), depth + 1);
+    if (receiver.kind === 'pointer') receiver = receiver.elem;
+    const name = fn.childForFieldName('field')?.text ?? '';
+    const method = receiver.kind === 'named' ? this.pkg.method(receiver.name, name) : undefined;
+    return method ? resultTypes(method.node.childForFieldName('result')) : [];
   }
 
   /** The type of field `name` of a value of type `type` (pointers followed once). */
@@ -349,6 +368,7 @@ function declaredByStatement(statement: SyntaxNode, name: string, func: SyntaxNo
       declNode: decl,
       typeNode: null,
       valueNode: left.length === right.length ? (right[index] ?? null) : null,
+      ...tupleOf(left.length, right, index),
       func,
     };
   }
@@ -380,6 +400,12 @@ function declaredByStatement(statement: SyntaxNode, name: string, func: SyntaxNo
     if (inner) return declaredByStatement(inner, name, func);
   }
   return undefined;
+}
+
+/** `a, b := f()`: several names and one call on the right: which result a name takes. */
+function tupleOf(names: number, right: readonly SyntaxNode[], index: number): { tuple?: { call: SyntaxNode; index: number } } {
+  const only = right.length === 1 ? right[0] : undefined;
+  return names > 1 && only?.type === 'call_expression' ? { tuple: { call: only, index } } : {};
 }
 
 function paramBinding(list: SyntaxNode | null, name: string, kind: BindingKind, func: SyntaxNode): Binding | undefined {
