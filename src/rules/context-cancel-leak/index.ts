@@ -4,8 +4,10 @@ import type { GoFile } from '../../analysis/go-file.js';
 import type { Fix } from '../../analysis/model.js';
 import { insertLineAfterStatement, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
+import { fieldRefs } from '../../analysis/fields.js';
 import { exitsWithout } from '../../analysis/flow.js';
-import { insideFuncLiteral, loopsBetween, referencesTo } from '../../analysis/syntax.js';
+import type { PackageIndex } from '../../analysis/package-index.js';
+import { insideFuncLiteral, loopsBetween, referencesTo, unparen } from '../../analysis/syntax.js';
 
 const CONSTRUCTORS = ['WithCancel', 'WithTimeout', 'WithDeadline', 'WithCancelCause', 'WithTimeoutCause', 'WithDeadlineCause'];
 
@@ -24,6 +26,8 @@ export default defineRule({
       neverCalled: '{{cancel}} is never called; the context and its timer stay reachable from the parent until it is done',
       earlyReturn:
         'the return at line {{line}} is reached before {{cancel}} is called; the context stays reachable from the parent until it is done',
+      storedNeverCalled:
+        '{{cancel}} is stored in {{field}}, but nothing in the package ever calls it; the context and its timer stay reachable from the parent until it is done',
     },
     hint: 'Call the cancel function on every path, usually with `defer cancel()` right after the context is made',
     docs: {
@@ -45,7 +49,7 @@ export default defineRule({
   nodeTypes: [],
   requiresImports: ['context'],
   mustContain: ['.With'],
-  check({ file, scope, report }) {
+  check({ file, scope, pkg, report }) {
     for (const call of file.nodesMatching(/\.\s*With(?:Cancel|Timeout|Deadline)(?:Cause)?\s*\(/g, 'call_expression')) {
       const fn = call.childForFieldName('function');
       if (!file.isQualified(fn, 'context', CONSTRUCTORS)) continue;
@@ -59,13 +63,27 @@ export default defineRule({
         report({ node: call, messageId: 'discarded', data: { ctor }, fix: makeFix(file, scope, statement, func, cancelNode, ctor, true) });
         continue;
       }
+      // `ctx, s.cancel = context.WithCancel(…)`: stored straight into a field.
+      const directField =
+        unparen(cancelNode)?.type === 'selector_expression' ? neverCalledField(pkg, scope, unparen(cancelNode)) : undefined;
+      if (directField) {
+        report({ node: call, messageId: 'storedNeverCalled', data: { cancel: cancelNode.text, field: directField } });
+        continue;
+      }
       if (cancelNode.type !== 'identifier') continue;
       const binding = scope.resolve(cancelNode.text, cancelNode);
       if (!binding || binding.kind === 'package' || binding.kind === 'result' || binding.func?.id !== func.id) continue;
       const body = func.childForFieldName('body');
       if (!body) continue;
       const refs = referencesTo(scope, body, binding).filter((r) => r.id !== cancelNode.id);
-      if (refs.some((r) => escapes(r, func))) continue;
+      const escaping = refs.filter((r) => escapes(r, func));
+      if (escaping.length > 0) {
+        // Stored in a field that nothing calls (issue #11); any other escape hands it to an owner.
+        const only = escaping.length === 1 ? escaping[0] : undefined;
+        const field = only ? storedField(pkg, scope, only) : undefined;
+        if (field) report({ node: call, messageId: 'storedNeverCalled', data: { cancel: binding.name, field } });
+        continue;
+      }
       const calls = refs.flatMap((r) =>
         r.parent?.type === 'call_expression' && r.parent.childForFieldName('function')?.id === r.id ? [r.parent] : [],
       );
@@ -107,6 +125,45 @@ function cancelTarget(call: SyntaxNode): { statement: SyntaxNode; cancelNode: Sy
   const cancelNode = left[1];
   if (left.length !== 2 || !cancelNode) return undefined;
   return { statement, cancelNode };
+}
+
+/**
+ * For a cancel function stored in a field (`s.cancel = cancel`, `T{cancel: cancel}`), the field's
+ * name when nothing in the package ever reads it again (so nothing can call it) and other packages
+ * cannot either (the field is unexported, or the package is main).
+ */
+function storedField(pkg: PackageIndex, scope: Scope, ref: SyntaxNode): string | undefined {
+  const parent = ref.parent;
+  if (parent?.type === 'expression_list' && parent.parent?.type === 'assignment_statement') {
+    const assignment = parent.parent;
+    if (assignment.childForFieldName('right')?.id !== parent.id) return undefined;
+    const index = parent.namedChildren.findIndex((n) => n.id === ref.id);
+    const target = unparen(assignment.childForFieldName('left')?.namedChildren[index]);
+    return target?.type === 'selector_expression' ? neverCalledField(pkg, scope, target) : undefined;
+  }
+  const keyed = parent?.type === 'literal_element' ? parent.parent : null;
+  if (keyed?.type !== 'keyed_element' || keyed.childForFieldName('value')?.id !== parent?.id) return undefined;
+  let literal: SyntaxNode | null = keyed.parent;
+  while (literal && literal.type === 'literal_value') literal = literal.parent;
+  const typeNode = literal?.type === 'composite_literal' ? literal.childForFieldName('type') : null;
+  const typeName = typeNode?.type === 'type_identifier' ? typeNode.text : undefined;
+  const field = keyed.childForFieldName('key')?.text;
+  return typeName && field ? neverReadField(pkg, typeName, field) : undefined;
+}
+
+/** For a selector `x.f` naming a field of a package type: its name when the field is never read. */
+function neverCalledField(pkg: PackageIndex, scope: Scope, selector: SyntaxNode | null): string | undefined {
+  if (!selector) return undefined;
+  let type = scope.typeOf(unparen(selector.childForFieldName('operand')));
+  if (type.kind === 'pointer') type = type.elem;
+  const field = selector.childForFieldName('field')?.text;
+  return type.kind === 'named' && field ? neverReadField(pkg, type.name, field) : undefined;
+}
+
+function neverReadField(pkg: PackageIndex, typeName: string, field: string): string | undefined {
+  if (!pkg.types.has(typeName) || (/^\p{Lu}/u.test(field) && pkg.name !== 'main')) return undefined;
+  const refs = fieldRefs(pkg, { typeName, field });
+  return refs.length > 0 && refs.every((r) => r.role === 'write') ? `${typeName}.${field}` : undefined;
 }
 
 /** A reference that hands the cancel function to code we cannot see. */

@@ -23,6 +23,8 @@ interface Started {
 interface Trapped {
   readonly loop: SyntaxNode;
   readonly trappedBreak: TrappedBreak | undefined;
+  /** A `select` case waiting on a channel field that nothing closes or sends on. */
+  readonly deadSignal: SyntaxNode | undefined;
 }
 
 /**
@@ -45,6 +47,8 @@ export default defineRule({
         '{{goroutine}} never exits: the loop at {{where}} has no return, break or cancellation case, so its stack and everything it references stay reachable forever',
       selectBreak:
         '{{goroutine}} never exits: the break at {{where}} only leaves the {{construct}}, not the loop, so its stack and everything it references stay reachable forever',
+      deadSignal:
+        '{{goroutine}} never exits: the loop at {{where}} waits on {{chan}}, but nothing in the package closes it or sends on it, so its stack and everything it references stay reachable forever',
       spins:
         '{{goroutine}} never exits: the loop at {{where}} has no return, break or cancellation case, and once {{call}} starts failing (its source closed) it spins, burning a CPU while its stack and everything it references stay reachable',
     },
@@ -94,13 +98,17 @@ export default defineRule({
         ? { goroutine, where: where(trapped.trappedBreak.node), construct: trapped.trappedBreak.construct }
         : spin
           ? { goroutine, where: where(trapped.loop), call: spin }
-          : { goroutine, where: where(trapped.loop) };
+          : { goroutine, where: where(trapped.loop), chan: trapped.deadSignal?.text ?? '' };
+      const messageId = trapped.trappedBreak ? 'selectBreak' : spin ? 'spins' : trapped.deadSignal ? 'deadSignal' : 'noExit';
       report({
         node: go,
-        messageId: trapped.trappedBreak ? 'selectBreak' : spin ? 'spins' : 'noExit',
+        messageId,
         data,
         fix,
-        confidence: confidenceOf(file, scope, go, call, started, frequency.frequency, spin !== undefined),
+        confidence: raisedForDeadSignal(
+          confidenceOf(file, scope, go, call, started, frequency.frequency, spin !== undefined),
+          trapped.deadSignal !== undefined && !isTestCode(file),
+        ),
         ...(hint ? { hint } : {}),
       });
     }
@@ -129,6 +137,11 @@ function confidenceOf(
   const starterName = starter?.childForFieldName('name')?.text ?? '';
   if (isLifecycleName(starterName)) return 'low';
   return takesCallData(scope, go, call, started) ? 'medium' : 'low';
+}
+
+/** A stop channel that can never fire is a broken shutdown, worth listing even for a once-per-component goroutine. */
+function raisedForDeadSignal(confidence: Confidence, dead: boolean): Confidence {
+  return dead && confidence === 'low' ? 'medium' : confidence;
 }
 
 /**
@@ -229,7 +242,7 @@ function firstTrappedLoop(started: Started): Trapped | undefined {
     if (found) return false;
     if (node.type === 'for_statement' && isInfiniteLoop(started.env.file, node)) {
       const exits = loopWayOut(started.env, node);
-      if (!exits.way) found = { loop: node, trappedBreak: exits.trappedBreak };
+      if (!exits.way) found = { loop: node, trappedBreak: exits.trappedBreak, deadSignal: exits.deadSignal };
     }
     return !found;
   });

@@ -7,6 +7,7 @@ import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex, PackageFunc } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { contains, enclosingFunction, isFunctionNode, type Scope } from '../../analysis/scope.js';
+import { channelFieldOf } from '../../analysis/channels.js';
 import { isBuiltin, unparen, walkSameFunction } from '../../analysis/syntax.js';
 
 /** What loop questions need: the file a loop is in, a scope over that file, and its package. */
@@ -28,6 +29,8 @@ export interface LoopExits {
   readonly way: SyntaxNode | undefined;
   /** A plain `break` that only leaves a `select` or `switch` inside the loop. */
   readonly trappedBreak: TrappedBreak | undefined;
+  /** A `select` case waiting on a channel field that nothing in the package ever closes or sends on. */
+  readonly deadSignal: SyntaxNode | undefined;
 }
 
 /**
@@ -110,12 +113,14 @@ function leavesTo(labelled: SyntaxNode | undefined, loop: SyntaxNode): boolean {
  * `goto L` to a label outside the loop; a call that ends the goroutine (`panic`, `os.Exit`,
  * `log.Fatal…`, a package function whose body makes such a call); or a `select` case that receives
  * from a cancellation source (see {@link cancellationReceive}) and does more than stay in the loop.
+ * `ignoreCase` discounts `select` cases, with everything in them.
  */
-export function loopWayOut(env: LoopEnv, loop: SyntaxNode): LoopExits {
+export function loopWayOut(env: LoopEnv, loop: SyntaxNode, ignoreCase?: (caseNode: SyntaxNode) => boolean): LoopExits {
   const body = loop.childForFieldName('body');
   let way: SyntaxNode | undefined;
   let trappedBreak: TrappedBreak | undefined;
-  if (!body) return { way: loop, trappedBreak };
+  let deadSignal: SyntaxNode | undefined;
+  if (!body) return { way: loop, trappedBreak, deadSignal };
   walkSameFunction(body, (node) => {
     if (way) return false;
     switch (node.type) {
@@ -148,14 +153,55 @@ export function loopWayOut(env: LoopEnv, loop: SyntaxNode): LoopExits {
       case 'call_expression':
         if (isExitCall(env, node, true)) way = node;
         return true;
-      case 'communication_case':
-        if (cancellationReceive(env, node) && !staysInLoop(env, node)) way = node;
-        return true;
+      case 'communication_case': {
+        // A case the caller discounts (the receive being judged): nothing in it is a way out.
+        if (ignoreCase?.(node)) return false;
+        const channel = cancellationReceive(env, node);
+        if (!channel || staysInLoop(env, node)) return true;
+        if (!neverSignalled(env, channel)) {
+          way = node;
+          return true;
+        }
+        // A case that can never fire: what its body does (a return) is no way out.
+        deadSignal ??= channel;
+        return false;
+      }
       default:
         return true;
     }
   });
-  return { way, trappedBreak };
+  return { way, trappedBreak, deadSignal };
+}
+
+/**
+ * The channel of a `select` case in the loop (outside nested literals) that waits on a
+ * cancellation source that can fire and leaves the loop: `case <-s.stop: return`. Cases for which
+ * `ignore` holds are skipped.
+ */
+export function cancellationWayOut(env: LoopEnv, loop: SyntaxNode, ignore?: (caseNode: SyntaxNode) => boolean): SyntaxNode | undefined {
+  const body = loop.childForFieldName('body');
+  let found: SyntaxNode | undefined;
+  if (!body) return undefined;
+  walkSameFunction(body, (node) => {
+    if (found) return false;
+    if (node.type !== 'communication_case' || ignore?.(node)) return true;
+    const channel = cancellationReceive(env, node);
+    if (channel && !staysInLoop(env, node) && !neverSignalled(env, channel)) found = channel;
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * Whether a channel waited on in a `select` can never fire: a channel field of a package type,
+ * in a closed world (unexported, or a package nothing imports), that nothing in the package
+ * closes, sends on, or lets escape (issue #11: `case <-s.stop:` where nothing closes s.stop).
+ */
+export function neverSignalled(env: LoopEnv, channel: SyntaxNode): boolean {
+  if (channel.type !== 'selector_expression') return false;
+  const census = channelFieldOf(env.pkg, env.file, channel);
+  if (!census || !census.closedWorld) return false;
+  return census.uses.every((u) => u.kind === 'make' || u.kind === 'receive' || u.kind === 'nil');
 }
 
 /**

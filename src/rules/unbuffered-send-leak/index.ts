@@ -1,33 +1,37 @@
+import { calledFunction, parameterUse } from '../../analysis/channels.js';
+import { exitsWithout, inAlternatives } from '../../analysis/flow.js';
 import { frequencyModel, isLifecycleName } from '../../analysis/frequency.js';
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence, Fix } from '../../analysis/model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
-import { isTestCode } from '../../analysis/test-code.js';
 import type { Binding, Scope } from '../../analysis/scope.js';
 import { enclosingDeclaration, enclosingFunction } from '../../analysis/scope.js';
+import { argumentsOf, isBuiltin, loopsBetween, referencesTo, unparen } from '../../analysis/syntax.js';
+import { isTestCode } from '../../analysis/test-code.js';
 import { replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
-import { exitsWithout } from '../../analysis/flow.js';
-import {
-  argumentsOf,
-  insideFuncLiteral,
-  isBuiltin,
-  loopsBetween,
-  referencesTo,
-  sameBinding,
-  someInSameFunction,
-  unparen,
-} from '../../analysis/syntax.js';
+
+/** A goroutine started by the function that made the channel, and its sends on it. */
+interface Sender {
+  readonly go: SyntaxNode;
+  /** The plain sends (outside a select with another case). */
+  readonly sends: SyntaxNode[];
+  /** The function the sends run in: the literal, or the named function's declaration (null when sends are further down). */
+  readonly func: SyntaxNode | null;
+}
 
 /** How the channel is used inside the function that made it. */
-interface ChannelUse {
-  /** Goroutine literals that send on the channel, with their blocking sends. */
-  readonly senders: Array<{ go: SyntaxNode; sends: SyntaxNode[] }>;
-  /** Whether the channel reaches code we cannot see (passed, stored, returned, received elsewhere). */
-  readonly escapes: boolean;
+interface LocalChannel {
+  readonly senders: Sender[];
   /** The receives in the function itself (`<-ch`, `for … range ch`), outside goroutines. */
   readonly receives: SyntaxNode[];
+  /** Plain sends in the function itself, outside goroutines. */
+  readonly ownSends: SyntaxNode[];
+  /** Every other mention, in source order: a goroutine start, a call, a store: the channel is shared from there on. */
+  readonly shares: SyntaxNode[];
+  /** Whether the channel reaches code the rule cannot see (passed, stored, returned, received elsewhere). */
+  readonly escapes: boolean;
 }
 
 export default defineRule({
@@ -41,60 +45,102 @@ export default defineRule({
     fix: 'suggestion',
     messages: {
       leak: '{{chan}} is unbuffered; the goroutine sending on it blocks forever when {{why}}',
+      buffered:
+        '{{chan}} has room for {{capacity}} values but the goroutine sending on it may send more; once the buffer is full it blocks forever when {{why}}',
+      selfSend:
+        '{{chan}} is unbuffered and nothing can receive from it yet: the send at line {{line}} blocks forever, and with it everything the function holds',
     },
-    hint: 'Give the channel a buffer for every send (make(chan T, n)) so senders never wait for a receiver that has gone, or make every sender select on ctx.Done() as well',
+    hint: 'Give the channel a buffer for every send (make(chan T, n)) so senders never wait for a receiver that has gone, or make every sender select on ctx.Done() (or a done channel the receiver closes when it returns) as well',
     docs: {
       description:
-        'A function makes an unbuffered channel, starts a goroutine that sends its result on it, and then can return without receiving: a `select` that gives up on a timeout or `ctx.Done()`, or an early `return`. Nobody will ever receive, so the send blocks forever; the goroutine, its stack and everything it references stay reachable for the life of the process. Under load this is a steady leak of one goroutine per timed-out request.',
+        'A function makes a channel, starts a goroutine that sends on it, and then can return without receiving everything: a `select` whose timeout or `ctx.Done()` case wins (also when the select falls through to a return after it), an early `return`, or a `return` from inside the loop that ranges over the channel. Nobody will ever receive, so the sender blocks forever; the goroutine, its stack and everything it references stay reachable for the life of the process. Under load this is a steady leak of one goroutine per timed-out request. The sender may be a function literal or a package function the channel is handed to (`go produce(ch)`). A buffered channel leaks the same way once the sends can outnumber its capacity. A function that sends on an unbuffered channel it just made, before any goroutine could receive, blocks for good itself.',
       bad: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result)\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err() // the sender is stuck forever\n\t}\n}',
       good: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result, 1) // the send always completes\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err()\n\t}\n}',
       confidence:
-        'High where the function may run again and again: each run strands one goroutine. Low in start-up code (`main`, `init`, a `sync.Once`, functions only they call), in lifecycle functions (constructors, `Run`, `Start`, `Serve`…) with no sign of running repeatedly, and in test code: one stuck goroutine until the process exits.',
+        'High where the function may run again and again: each run strands one goroutine. Medium for a buffered channel (how many values the sender produces is seldom certain). Low in start-up code (`main`, `init`, a `sync.Once`, functions only they call), in lifecycle functions (constructors, `Run`, `Start`, `Serve`…) with no sign of running repeatedly, and in test code: one stuck goroutine until the process exits. A send on a channel nothing can receive from yet is high everywhere but in tests.',
       notReported: [
-        'Buffered channels (`make(chan T, n)` with n > 0): the send completes as long as the buffer has room; counting sends against capacity is beyond syntax.',
+        'Buffered channels with room for every send (`make(chan T, n)` with a constant n at least the number of sends, when that number is a constant), and buffers whose size is not a constant.',
         'Sends inside a `select` with another case (for example `case <-ctx.Done():`): the sender has a way out.',
-        'Channels passed to another function, stored in a field or variable, returned, or received from in another goroutine: someone else may receive.',
-        'Goroutines started from a named function (`go worker(ch)`): the channel is passed on, so the rule cannot see every receiver.',
-        'A receive inside an `if` that precedes the return counts as receiving: the rule does not follow conditions, and prefers silence to a guess.',
+        'Channels passed to another function (other than a goroutine started with a package function that only sends on it), stored in a field or variable, returned, or received from in another goroutine: someone else may receive.',
+        'A receive inside an `if` that precedes the return counts as receiving: the rule does not follow conditions, and prefers silence to a guess. A receive in one case of a `select` counts only for that case: the select can fall through another.',
       ],
     },
   },
   nodeTypes: [],
-  mustContain: ['chan', 'go '],
+  mustContain: ['chan'],
   check({ file, scope, pkg, report }) {
     for (const call of file.nodesMatching(/\bmake\s*\(\s*chan\b/g, 'call_expression')) {
-      const declared = unbufferedChannelDecl(scope, call);
-      if (!declared) continue;
-      const { binding } = declared;
+      const declared = channelDecl(scope, call);
       const func = enclosingFunction(call);
-      if (!func) continue;
-      const use = channelUse(scope, func, binding);
+      if (!declared || !func) continue;
+      const { binding, capacity } = declared;
+      const use = localChannel(file, scope, pkg, func, binding, call);
+      const confidence = confidenceOf(file, pkg, call);
+      const selfSend = capacity === 0 ? firstUnsharedSend(use) : undefined;
+      if (selfSend) {
+        report({
+          node: call,
+          messageId: 'selfSend',
+          data: { chan: binding.name, line: String(file.line(selfSend)) },
+          confidence: isTestCode(file) ? 'low' : 'high',
+        });
+        continue;
+      }
       if (use.escapes || use.senders.length === 0) continue;
       const firstGo = use.senders[0]?.go;
       if (!firstGo) continue;
-      const isReceive = (node: SyntaxNode): boolean => receivesFrom(scope, node, binding);
-      const exits = exitsWithout(func, firstGo, use.receives);
-      const exit = exits[0];
+      const exit = exitsWithout(func, firstGo, use.receives)[0];
       if (!exit) continue;
-      const receives = someInSameFunction(func.childForFieldName('body') ?? func, isReceive);
-      const why = !receives
-        ? 'nothing receives from it'
-        : exit.kind === 'end'
-          ? 'the function ends without receiving'
-          : exit.node.parent?.parent?.type === 'communication_case'
-            ? `the select returns through another case (line ${file.line(exit.node)})`
-            : `the function returns at line ${file.line(exit.node)} before receiving`;
-      const capacity = sendCount(use.senders, func);
+      const count = sendCount(use.senders, func, call);
+      if (capacity > 0 && count !== undefined && count <= capacity) continue;
+      const why = describeExit(file, func, exit, use.receives, binding);
       const args = call.childForFieldName('arguments');
       const typeNode = argumentsOf(call)[0];
-      const fix =
-        capacity !== undefined && args && typeNode
-          ? { message: `Buffer the channel (capacity ${capacity})`, edits: [replaceNode(file, args, `(${typeNode.text}, ${capacity})`)] }
+      const fix: Fix | null =
+        capacity === 0 && count !== undefined && args && typeNode
+          ? { message: `Buffer the channel (capacity ${count})`, edits: [replaceNode(file, args, `(${typeNode.text}, ${count})`)] }
           : null;
-      report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix, confidence: confidenceOf(file, pkg, call) });
+      if (capacity === 0) report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix, confidence });
+      else
+        report({
+          node: call,
+          messageId: 'buffered',
+          data: { chan: binding.name, capacity: String(capacity), why },
+          confidence: confidence === 'high' ? 'medium' : confidence,
+        });
     }
   },
 });
+
+/** Why no one receives: nothing receives at all, the function ends or returns first, a select or a range leaves early. */
+function describeExit(
+  file: GoFile,
+  func: SyntaxNode,
+  exit: { node: SyntaxNode; kind: 'return' | 'end' },
+  receives: readonly SyntaxNode[],
+  binding: Binding,
+): string {
+  if (receives.length === 0) return 'nothing receives from it';
+  if (exit.kind === 'end') return 'the function ends without receiving';
+  const line = file.line(exit.node);
+  const range = receives.find(
+    (r) => r.type === 'range_clause' && r.parent && r.parent.startIndex < exit.node.startIndex && exit.node.endIndex <= r.parent.endIndex,
+  );
+  if (range) return `the loop over ${binding.name} returns at line ${line} before ${binding.name} is drained`;
+  if (exit.node.parent?.parent?.type === 'communication_case') return `the select returns through another case (line ${line})`;
+  const select = receives.map((r) => selectOf(r)).find((s) => s && s.endIndex <= exit.node.startIndex && s.startIndex > func.startIndex);
+  if (select) return `the select at line ${file.line(select)} goes past it through another case and the function returns at line ${line}`;
+  return `the function returns at line ${line} before receiving`;
+}
+
+function selectOf(node: SyntaxNode): SyntaxNode | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'select_statement') return n;
+    if (n.type === 'func_literal' || n.type === 'function_declaration' || n.type === 'method_declaration' || n.type === 'block')
+      return undefined;
+  }
+  return undefined;
+}
 
 /**
  * One stuck goroutine per run matters only when the function runs again and again. In start-up
@@ -111,12 +157,14 @@ function confidenceOf(file: GoFile, pkg: PackageIndex, call: SyntaxNode): Confid
   return isLifecycleName(enclosingDeclaration(call)?.childForFieldName('name')?.text ?? '') ? 'low' : 'high';
 }
 
-/** Recognises `ch := make(chan T)` / `var ch = make(chan T, 0)` and returns the channel's binding. */
-function unbufferedChannelDecl(scope: Scope, call: SyntaxNode): { binding: Binding } | undefined {
+/** `ch := make(chan T[, n])` / `var ch = make(…)`: the channel's binding and its constant capacity (0 unbuffered). */
+function channelDecl(scope: Scope, call: SyntaxNode): { binding: Binding; capacity: number } | undefined {
   if (!isBuiltin(scope, call.childForFieldName('function'), 'make')) return undefined;
   const args = argumentsOf(call);
-  if (args[0]?.type !== 'channel_type') return undefined;
-  if (args.length > 2 || (args.length === 2 && !(args[1]?.type === 'int_literal' && Number(args[1].text) === 0))) return undefined;
+  if (args[0]?.type !== 'channel_type' || args.length > 2) return undefined;
+  const size = unparen(args[1]);
+  const capacity = args.length === 1 ? 0 : size?.type === 'int_literal' ? Number(size.text.replace(/_/g, '')) : undefined;
+  if (capacity === undefined || !Number.isFinite(capacity)) return undefined;
   const list = call.parent;
   const statement = list?.parent;
   if (list?.type !== 'expression_list' || !statement) return undefined;
@@ -130,64 +178,119 @@ function unbufferedChannelDecl(scope: Scope, call: SyntaxNode): { binding: Bindi
   if (!nameNode || nameNode.type !== 'identifier' || nameNode.text === '_') return undefined;
   return {
     binding: { name: nameNode.text, kind: 'local', declNode: nameNode, typeNode: null, valueNode: call, func: enclosingFunction(call) },
+    capacity,
   };
 }
 
-/** Classifies every reference to the channel in the function that made it. */
-function channelUse(scope: Scope, func: SyntaxNode, binding: Binding): ChannelUse {
-  const senders: Array<{ go: SyntaxNode; sends: SyntaxNode[] }> = [];
+/** Classifies every mention of the channel in the function that made it. */
+function localChannel(file: GoFile, scope: Scope, pkg: PackageIndex, func: SyntaxNode, binding: Binding, make: SyntaxNode): LocalChannel {
+  const senders: Sender[] = [];
   const receives: SyntaxNode[] = [];
+  const ownSends: SyntaxNode[] = [];
+  const shares: SyntaxNode[] = [];
   let escapes = false;
   const body = func.childForFieldName('body');
-  if (!body) return { senders, escapes: true, receives };
+  if (!body) return { senders, receives, ownSends, shares, escapes: true };
+  const senderOf = (go: SyntaxNode, fn: SyntaxNode | null): Sender => {
+    let entry = senders.find((s) => s.go.id === go.id);
+    if (!entry) senders.push((entry = { go, sends: [], func: fn }));
+    return entry;
+  };
   for (const ref of referencesTo(scope, body, binding)) {
+    if (ref.startIndex >= make.startIndex && ref.endIndex <= make.endIndex) continue;
     const parent = ref.parent;
-    const literal = enclosingLiteral(ref, func);
+    const literal = outermostLiteral(ref, func);
     if (literal) {
+      shares.push(ref);
       const go =
         literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'go_statement' ? literal.parent.parent : null;
-      if (!go || !isDirectGoLiteral(go, func)) {
+      if (!go || insideLiteral(go, func)) {
         escapes = true;
         continue;
       }
       if (parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === ref.id) {
-        if (isSelectCaseWithAlternatives(parent)) {
-          escapes = true;
-          continue;
-        }
-        let entry = senders.find((s) => s.go.id === go.id);
-        if (!entry) senders.push((entry = { go, sends: [] }));
-        entry.sends.push(parent);
+        if (isGuarded(parent)) escapes = true;
+        else senderOf(go, literal).sends.push(parent);
       } else if (!isCloseCall(scope, ref)) {
-        // Receiving or passing the channel on inside a goroutine: someone else may drain it.
-        escapes = true;
+        escapes = true; // received or handed on inside a goroutine: someone else may drain it
       }
       continue;
     }
-    if (isReceiveOperand(ref) && ref.parent) {
-      receives.push(ref.parent);
+    if (isReceiveOperand(ref) && parent) {
+      receives.push(parent);
+      continue;
+    }
+    if (parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === ref.id && !isGuarded(parent)) {
+      ownSends.push(parent);
       continue;
     }
     if (isLenOrCap(scope, ref)) continue;
-    escapes = true;
+    shares.push(ref);
+    const named = namedSender(file, pkg, ref, func);
+    if (named) senderOf(named.go, named.func).sends.push(...named.sends);
+    else escapes = true;
   }
   senders.sort((a, b) => a.go.startIndex - b.go.startIndex);
-  return { senders, escapes, receives };
+  return { senders, receives, ownSends, shares, escapes };
 }
 
-/** The outermost func literal between a reference and the function that made the channel. */
-function enclosingLiteral(node: SyntaxNode, func: SyntaxNode): SyntaxNode | null {
+/**
+ * `go produce(ch, …)` with produce declared in the package: a sender when produce only sends on
+ * its parameter (plainly) and perhaps closes it; anything else (receives, guarded sends, hands it
+ * on) makes the channel escape.
+ */
+function namedSender(
+  file: GoFile,
+  pkg: PackageIndex,
+  ref: SyntaxNode,
+  func: SyntaxNode,
+): { go: SyntaxNode; sends: SyntaxNode[]; func: SyntaxNode | null } | undefined {
+  const list = ref.parent;
+  const call = list?.type === 'argument_list' ? list.parent : null;
+  const go = call?.parent;
+  if (!call || go?.type !== 'go_statement' || insideLiteral(go, func)) return undefined;
+  const callee = unparen(call.childForFieldName('function'));
+  const target = callee ? calledFunction(pkg, file, callee) : undefined;
+  if (!target) return undefined;
+  const use = parameterUse(
+    pkg,
+    target,
+    argumentsOf(call).findIndex((a) => a.id === ref.id),
+  );
+  if (use.escapes || use.receives.length > 0 || use.guardedSends.length > 0 || use.plainSends.length === 0) return undefined;
+  // Sends made in functions the target calls in turn are not counted along its paths.
+  const body = target.node.childForFieldName('body');
+  const own = !!body && use.plainSends.every((send) => send.startIndex >= body.startIndex && send.endIndex <= body.endIndex);
+  return { go, sends: [...use.plainSends], func: own ? target.node : null };
+}
+
+/** The first plain send of the function itself on a channel that nothing else holds yet. */
+function firstUnsharedSend(use: LocalChannel): SyntaxNode | undefined {
+  const first = use.ownSends[0];
+  if (!first) return undefined;
+  const earlier = [...use.shares, ...use.receives, ...use.senders.map((s) => s.go)].some((n) => n.startIndex < first.startIndex);
+  return earlier || loopsAround(first) ? undefined : first;
+}
+
+/** Whether a send sits in a loop (a later iteration may follow a goroutine started further down). */
+function loopsAround(node: SyntaxNode): boolean {
+  const func = enclosingFunction(node);
+  return !!func && loopsBetween(node, func).length > 0;
+}
+
+function outermostLiteral(node: SyntaxNode, func: SyntaxNode): SyntaxNode | null {
   let found: SyntaxNode | null = null;
   for (let n = node.parent; n && n.id !== func.id; n = n.parent) if (n.type === 'func_literal') found = n;
   return found;
 }
 
-/** A go statement in the function itself (not inside another literal). */
-function isDirectGoLiteral(go: SyntaxNode, func: SyntaxNode): boolean {
-  return !insideFuncLiteral(go, func);
+function insideLiteral(node: SyntaxNode, func: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== func.id; n = n.parent) if (n.type === 'func_literal') return true;
+  return false;
 }
 
-function isSelectCaseWithAlternatives(send: SyntaxNode): boolean {
+/** A send in a `select` with another case: the sender has a way out. */
+function isGuarded(send: SyntaxNode): boolean {
   const caseNode = send.parent;
   if (caseNode?.type !== 'communication_case') return false;
   const select = caseNode.parent;
@@ -199,8 +302,7 @@ function isReceiveOperand(ref: SyntaxNode): boolean {
   const parent = ref.parent;
   if (!parent) return false;
   if (parent.type === 'unary_expression' && parent.childForFieldName('operator')?.text === '<-') return true;
-  if (parent.type === 'range_clause' && parent.childForFieldName('right')?.id === ref.id) return true;
-  return false;
+  return parent.type === 'range_clause' && parent.childForFieldName('right')?.id === ref.id;
 }
 
 function isCloseCall(scope: Scope, ref: SyntaxNode): boolean {
@@ -214,31 +316,22 @@ function isLenOrCap(scope: Scope, ref: SyntaxNode): boolean {
   return isBuiltin(scope, fn, 'len') || isBuiltin(scope, fn, 'cap');
 }
 
-function receivesFrom(scope: Scope, node: SyntaxNode, binding: Binding): boolean {
-  if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '<-') {
-    const operand = unparen(node.childForFieldName('operand'));
-    return operand?.type === 'identifier' && sameBinding(scope.resolveIdent(operand), binding);
-  }
-  if (node.type === 'range_clause') {
-    const right = unparen(node.childForFieldName('right'));
-    return right?.type === 'identifier' && sameBinding(scope.resolveIdent(right), binding);
-  }
-  return false;
-}
-
 /**
- * The total number of sends when it is a literal: each goroutine sends once, outside any loop of
- * its own, and each enclosing loop is `for i := 0; i < N; i++` or `for range N` with a literal N.
+ * An upper bound of the number of sends when it is a constant: each goroutine (a literal, or a
+ * package function sending in its own body) makes sends that each run at most once (outside any
+ * loop of its own, or directly followed by a return), and each loop around the `go` that does not
+ * also make the channel is `for i := 0; i < N; i++` or `for range N` with a literal N.
  */
-function sendCount(senders: ReadonlyArray<{ go: SyntaxNode; sends: SyntaxNode[] }>, func: SyntaxNode): number | undefined {
+function sendCount(senders: readonly Sender[], func: SyntaxNode, make: SyntaxNode): number | undefined {
   let total = 0;
-  for (const { go, sends } of senders) {
-    if (sends.length !== 1) return undefined;
-    const send = sends[0];
-    const literal = go.namedChildren[0]?.childForFieldName('function');
-    if (!send || !literal || loopsBetween(send, literal).length > 0) return undefined;
-    let count = 1;
-    for (const loop of loopsBetween(go, func)) {
+  for (const { go, sends, func: body } of senders) {
+    if (sends.length === 0 || !body) return undefined;
+    // Each send runs at most once: outside any loop of its own, or directly followed by a return.
+    if (!sends.every((send) => loopsBetween(send, body).length === 0 || followedByReturn(send))) return undefined;
+    let count = mostSendsOnOnePath(sends);
+    if (count === undefined) return undefined;
+    // Only loops that also repeat the goroutine for the same channel: a loop that makes a new channel each pass does not.
+    for (const loop of loopsBetween(go, func).filter((l) => !(l.startIndex <= make.startIndex && make.endIndex <= l.endIndex))) {
       const n = literalIterations(loop);
       if (n === undefined) return undefined;
       count *= n;
@@ -246,6 +339,31 @@ function sendCount(senders: ReadonlyArray<{ go: SyntaxNode; sends: SyntaxNode[] 
     total += count;
   }
   return total;
+}
+
+/**
+ * The most sends one run of the goroutine can make: the largest set of its sends no two of which
+ * exclude each other (in different branches of an if/switch/select, or the earlier one followed
+ * directly by a return). Undefined past eight sends.
+ */
+function mostSendsOnOnePath(sends: readonly SyntaxNode[]): number | undefined {
+  if (sends.length > 8) return undefined;
+  const ordered = [...sends].sort((a, b) => a.startIndex - b.startIndex);
+  const exclusive = (a: SyntaxNode, b: SyntaxNode): boolean => inAlternatives(a, b) || followedByReturn(a);
+  let best = 0;
+  for (let mask = 1; mask < 1 << ordered.length; mask++) {
+    const chosen = ordered.filter((_, i) => mask & (1 << i));
+    if (chosen.length <= best) continue;
+    if (chosen.every((a, i) => chosen.slice(i + 1).every((b) => !exclusive(a, b)))) best = chosen.length;
+  }
+  return best;
+}
+
+/** `ch <- v; return`: a send that ends its goroutine's loop. */
+function followedByReturn(send: SyntaxNode): boolean {
+  let next = send.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  return next?.type === 'return_statement';
 }
 
 function literalIterations(loop: SyntaxNode): number | undefined {
