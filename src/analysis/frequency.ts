@@ -41,8 +41,23 @@ export interface CallSite {
 }
 
 const UNKNOWN: FrequencyEvidence = { frequency: 'unknown', why: 'no caller says how often it runs' };
+const COMMAND: FrequencyEvidence = { frequency: 'once', why: 'a command-line command, run once per process' };
+/** The fields through which CLI frameworks (cobra, urfave/cli, caddy's) take a command's function. */
+const COMMAND_FIELDS = new Set([
+  'Run',
+  'RunE',
+  'PreRun',
+  'PreRunE',
+  'PersistentPreRun',
+  'PersistentPreRunE',
+  'PostRun',
+  'PostRunE',
+  'Action',
+  'Before',
+  'After',
+  'Func',
+]);
 const MAX_DEPTH = 8;
-const WORD = '\\p{L}\\p{N}_';
 
 /** Callback-taking functions whose argument runs once. */
 const ONCE_CALLS = new Set(['OnceFunc', 'OnceValue', 'OnceValues']);
@@ -106,6 +121,7 @@ export class FrequencyModel {
       // `g.Go(func() error { … })` (errgroup, sync.WaitGroup.Go): run once, where the call is.
       if (call && isGoCallback(call)) return this.frequencyAt(file, call, depth + 1);
     }
+    if (isCommandCallback(literal)) return COMMAND;
     return UNKNOWN;
   }
 
@@ -145,6 +161,7 @@ export class FrequencyModel {
     const call = list?.type === 'argument_list' ? list.parent : null;
     if (call && this.isOnceCall(site.file, call, site.node)) return { frequency: 'once', why: 'a sync.Once callback' };
     if (call && isHandlerRegistration(call)) return { frequency: 'repeated', why: 'as a request handler' };
+    if (isCommandCallback(site.node)) return COMMAND;
     return UNKNOWN;
   }
 
@@ -170,17 +187,16 @@ export class FrequencyModel {
     let sites = this.sites.get(key);
     if (sites) return sites;
     sites = [];
-    const name = func.name.replace(/[$]/g, '\\$');
-    const pattern = func.receiverType
-      ? new RegExp(`\\.\\s*${name}(?![${WORD}])`, 'gu')
-      : new RegExp(`(?<![${WORD}.])${name}(?![${WORD}])`, 'gu');
-    for (const file of this.pkg.files) {
-      if (!file.source.includes(func.name)) continue;
-      for (const match of file.source.matchAll(pattern)) {
-        const start = (match.index ?? 0) + match[0].length - func.name.length;
-        const site = func.receiverType ? this.methodSite(file, start, func) : this.funcSite(file, start, func);
-        if (site) sites.push(site);
-      }
+    for (const { file, index } of this.pkg.occurrences(func.name)) {
+      const dotted = precededByDot(file.source, index);
+      const site = func.receiverType
+        ? dotted
+          ? this.methodSite(file, index, func)
+          : undefined
+        : dotted
+          ? undefined
+          : this.funcSite(file, index, func);
+      if (site) sites.push(site);
     }
     this.sites.set(key, sites);
     return sites;
@@ -238,6 +254,13 @@ export class FrequencyModel {
   }
 }
 
+/** Whether the word at `index` follows a `.` (spaces allowed): a selector's field or method. */
+function precededByDot(source: string, index: number): boolean {
+  let i = index - 1;
+  while (i >= 0 && (source[i] === ' ' || source[i] === '\t' || source[i] === '\n' || source[i] === '\r')) i--;
+  return source[i] === '.';
+}
+
 /**
  * The innermost loop between `node` and its function that repeats without a bound known at its
  * start: `for { … }`, `for cond { … }`, or a range over a channel (or over `time.Tick(…)`).
@@ -264,6 +287,34 @@ export function repeatingLoopBetween(scope: Scope, node: SyntaxNode, fn: SyntaxN
     return n; // `for cond { … }`
   }
   return undefined;
+}
+
+/**
+ * `&cobra.Command{RunE: run}`, `cli.Command{Action: func(…) {…}}`, `cmd.RunE = wrap(run)`: a
+ * function a command-line framework runs once, when the process runs that command.
+ */
+function isCommandCallback(value: SyntaxNode, depth = 0): boolean {
+  const parent = value.parent;
+  // Wrapped first: `cmd.RunE = wrap(run)`.
+  if (parent?.type === 'argument_list' && parent.parent?.type === 'call_expression' && depth === 0)
+    return isCommandCallback(parent.parent, 1);
+  // Assigned: `cmd.RunE = run`.
+  if (parent?.type === 'expression_list' && parent.parent?.type === 'assignment_statement') {
+    const assignment = parent.parent;
+    const index = parent.namedChildren.findIndex((n) => n.id === value.id);
+    const target =
+      assignment.childForFieldName('right')?.id === parent.id ? assignment.childForFieldName('left')?.namedChildren[index] : undefined;
+    return target?.type === 'selector_expression' && COMMAND_FIELDS.has(target.childForFieldName('field')?.text ?? '');
+  }
+  // In a literal: `&cobra.Command{RunE: run}`.
+  const element = parent?.type === 'literal_element' ? parent : null;
+  const keyed = element?.parent;
+  if (keyed?.type !== 'keyed_element' || keyed.childForFieldName('value')?.id !== element?.id) return false;
+  if (!COMMAND_FIELDS.has(keyed.childForFieldName('key')?.text ?? '')) return false;
+  let literal: SyntaxNode | null = keyed.parent;
+  while (literal?.type === 'literal_value') literal = literal.parent;
+  const type = literal?.type === 'composite_literal' ? (literal.childForFieldName('type')?.text ?? '') : '';
+  return /(?:^|\.)(?:Command|App)$/.test(type);
 }
 
 /** `g.Go(fn)`: errgroup.Group, sync.WaitGroup (Go 1.25) and their look-alikes run `fn` once. */

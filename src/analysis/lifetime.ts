@@ -147,29 +147,25 @@ export class LifetimeModel {
    */
   private constructions(name: string): Array<{ file: GoFile; node: SyntaxNode; declared?: boolean }> {
     const sites: Array<{ file: GoFile; node: SyntaxNode; declared?: boolean }> = [];
-    const declaredVar = new RegExp(`\\bvar\\s+([\\p{L}_][${WORD}]*)\\s+${name.replace(/[$]/g, '\\$')}(?![${WORD}.\\[])`, 'gu');
-    const escaped = name.replace(/[$]/g, '\\$');
-    const literal = new RegExp(`(?<![${WORD}.])${escaped}\\s*(?:\\[[^\\]\\n]*\\])?\\s*\\{`, 'gu');
-    const made = new RegExp(`(?<![${WORD}.])new\\s*\\(\\s*${escaped}\\s*\\)`, 'gu');
-    for (const file of this.pkg.files) {
-      if (file.path.endsWith('_test.go') || !file.source.includes(name)) continue;
-      for (const match of file.source.matchAll(literal)) {
-        const start = match.index ?? 0;
-        const ident = file.root.namedDescendantForIndex(start, start + name.length);
-        let type = ident.parent;
-        if (type?.type === 'generic_type') type = type.parent;
-        if (ident.type === 'type_identifier' && type?.type === 'composite_literal') sites.push({ file, node: type });
-      }
-      for (const match of file.source.matchAll(declaredVar)) {
-        const at = (match.index ?? 0) + match[0].indexOf(match[1] ?? '', 3);
-        const ident = file.root.namedDescendantForIndex(at, at + (match[1] ?? '').length);
-        if (ident.type === 'identifier' && ident.parent?.type === 'var_spec' && enclosingFunction(ident))
-          sites.push({ file, node: ident, declared: true });
-      }
-      for (const match of file.source.matchAll(made)) {
-        const start = match.index ?? 0;
-        const call = file.root.namedDescendantForIndex(start, start + match[0].length);
-        if (call.type === 'call_expression' && isBuiltin(this.pkg.scopeOf(file), call.childForFieldName('function'), 'new'))
+    for (const { file, index } of this.pkg.occurrences(name)) {
+      if (file.path.endsWith('_test.go')) continue;
+      const node = file.root.namedDescendantForIndex(index, index + name.length);
+      if (node.startIndex !== index) continue;
+      const parent = node.parent;
+      if (node.type === 'type_identifier') {
+        // T{…}, &T{…}, T[…]{…}
+        let literal = parent;
+        if (literal?.type === 'generic_type') literal = literal.parent;
+        if (literal?.type === 'composite_literal') sites.push({ file, node: literal });
+        // var x T (a zero value; not *T, []T…)
+        const spec = parent?.type === 'var_spec' ? parent : null;
+        if (spec && spec.childForFieldName('type')?.id === node.id && enclosingFunction(spec)) {
+          for (const declared of spec.childrenForFieldName('name')) sites.push({ file, node: declared, declared: true });
+        }
+      } else if (parent?.type === 'argument_list') {
+        // new(T): T is an argument of the builtin.
+        const call = parent.parent;
+        if (call?.type === 'call_expression' && isBuiltin(this.pkg.scopeOf(file), call.childForFieldName('function'), 'new'))
           sites.push({ file, node: call });
       }
     }

@@ -56,6 +56,10 @@ export class PackageIndex {
   private collected = false;
   private refsCache: Map<string, GlobalRef[]> | undefined;
   private readonly scopes = new Map<GoFile, Scope>();
+  private readonly underlyingCache = new Map<string, GoType>();
+  private readonly declaredTypes = new Map<string, GoType>();
+  private wordIndex: Map<string, number[]> | undefined;
+  private readonly wordPlaces = new Map<string, Array<{ file: GoFile; index: number }>>();
   private mentionCache: Map<string, Array<{ file: GoFile; index: number }>> | undefined;
 
   /** Declarations are read lazily, on the first question a rule asks about the package. */
@@ -179,6 +183,37 @@ export class PackageIndex {
     return refs.filter((ref) => ref.node.id !== declId && !isShadowed(ref.node));
   }
 
+  /**
+   * Every place a word (an identifier-like token, in code, comments or strings alike) appears in
+   * the package's files: found in one pass over each file the first time any word is asked for,
+   * so that questions about many names (call sites, constructions, field mentions) cost a lookup
+   * each instead of a scan of the package per name. Callers confirm each place in the tree.
+   */
+  occurrences(word: string): ReadonlyArray<{ readonly file: GoFile; readonly index: number }> {
+    if (!this.wordIndex) {
+      const index = new Map<string, number[]>();
+      this.files.forEach((file, f) => {
+        for (const match of file.source.matchAll(WORD_TOKEN)) {
+          const list = index.get(match[0]);
+          if (list) list.push(f, match.index ?? 0);
+          else index.set(match[0], [f, match.index ?? 0]);
+        }
+      });
+      this.wordIndex = index;
+    }
+    let found = this.wordPlaces.get(word);
+    if (!found) {
+      const flat = this.wordIndex.get(word) ?? [];
+      found = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const file = this.files[flat[i] ?? 0];
+        if (file) found.push({ file, index: flat[i + 1] ?? 0 });
+      }
+      this.wordPlaces.set(word, found);
+    }
+    return found;
+  }
+
   /** Where each package-level variable's name appears as a word, found in one pass over each file. */
   private mentions(): Map<string, Array<{ file: GoFile; index: number }>> {
     if (this.mentionCache) return this.mentionCache;
@@ -198,12 +233,34 @@ export class PackageIndex {
   }
 
   /** Follows named types declared in this package to their underlying type (cycle-safe). */
-  underlying(type: GoType, seen: Set<string> = new Set()): GoType {
+  underlying(type: GoType): GoType {
+    if (type.kind !== 'named') return type;
+    let known = this.underlyingCache.get(type.name);
+    if (!known) {
+      known = this.resolveUnderlying(type, new Set());
+      this.underlyingCache.set(type.name, known);
+    }
+    return known;
+  }
+
+  private resolveUnderlying(type: GoType, seen: Set<string>): GoType {
     if (type.kind !== 'named') return type;
     const decl = this.types.get(type.name);
     if (!decl || seen.has(type.name)) return { kind: 'unknown' };
     seen.add(type.name);
-    return this.underlying(typeFromNode(decl.typeNode), seen);
+    return this.resolveUnderlying(this.declaredType(type.name) ?? typeFromNode(decl.typeNode), seen);
+  }
+
+  /** The type a package-level type declaration spells out (its node converted once). */
+  declaredType(name: string): GoType | undefined {
+    let known = this.declaredTypes.get(name);
+    if (!known) {
+      const decl = this.types.get(name);
+      if (!decl) return undefined;
+      known = typeFromNode(decl.typeNode);
+      this.declaredTypes.set(name, known);
+    }
+    return known;
   }
 
   /**
@@ -290,6 +347,8 @@ export class PackageIndex {
 }
 
 const IDENT = '[\\p{L}_][\\p{L}\\p{N}_]*';
+/** An identifier-like token, not preceded by another word character. */
+const WORD_TOKEN = /(?<![\p{L}\p{N}_])[\p{L}_][\p{L}\p{N}_]*/gu;
 /** `func Name` at the start of a function declaration. */
 const FUNC_HEADER = new RegExp(`^func\\s+(${IDENT})\\s*[([]`, 'u');
 /** `func (r *T[K]) Name(` at the start of a method declaration: pointer mark, receiver type, method name. */

@@ -70,6 +70,7 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
  */
 export class Scope {
   private readonly resolved = new Map<string, Binding | undefined>();
+  private readonly types = new Map<number, GoType>();
 
   constructor(
     readonly file: GoFile,
@@ -237,6 +238,15 @@ export class Scope {
   /** The type of an expression, as far as syntax can tell. */
   typeOf(expr: SyntaxNode | null | undefined, depth = 0): GoType {
     if (!expr || depth > 12) return UNKNOWN;
+    // The tree is immutable and many questions ask about the same expressions: answers are kept.
+    const known = this.types.get(expr.id);
+    if (known) return known;
+    const type = this.computeType(expr, depth);
+    this.types.set(expr.id, type);
+    return type;
+  }
+
+  private computeType(expr: SyntaxNode, depth: number): GoType {
     switch (expr.type) {
       case 'identifier': {
         const binding = this.resolve(expr.text, expr);

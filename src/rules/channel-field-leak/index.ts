@@ -1,4 +1,4 @@
-import { channelField, type ChannelField, type FieldChannelUse } from '../../analysis/channels.js';
+import { channelField, channelFieldOf, type ChannelField, type FieldChannelUse } from '../../analysis/channels.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { Confidence } from '../../analysis/model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
@@ -46,7 +46,7 @@ export default defineRule({
       bad: 'type server struct {\n\treqs chan request\n\tstop chan struct{}\n}\n\nfunc (s *server) loop() {\n\tfor {\n\t\tselect {\n\t\tcase r := <-s.reqs:\n\t\t\tr.reply <- s.handle(r)\n\t\tcase <-s.stop:\n\t\t\treturn\n\t\t}\n\t}\n}\n\nfunc (s *server) Stop() { close(s.stop) }\n\nfunc (s *server) Status() status {\n\tr := request{reply: make(chan status, 1)}\n\ts.reqs <- r // blocks forever after Stop\n\treturn <-r.reply\n}',
       good: 'func (s *server) Status() (status, error) {\n\tr := request{reply: make(chan status, 1)}\n\tselect {\n\tcase s.reqs <- r:\n\tcase <-s.stop:\n\t\treturn status{}, errStopped\n\t}\n\treturn <-r.reply, nil\n}',
       confidence:
-        'High when the field has no receiver at all, or no sender and no close: the operation can never complete. Medium when every sender can give up, when the field is buffered (a send blocks only once the buffer is full), and for a send after the receiving loop may have returned (whether the method runs after the loop stopped depends on the callers). Low in test code.',
+        "High when an unbuffered field has no receiver at all, or a field has no sender and no close: the operation can never complete. Medium for a send after the only receiving loop stopped on a stop channel that the owner's own methods close (Stop, Close): the object can be stopped while the program goes on calling it. Low for the rest, which on real code mostly block only while the process shuts down: buffered fields (a send blocks only once the buffer is full, and one-shot sends fit), receiving loops that stop on a context (often the process's own), receives whose senders can all give up, and test code.",
       notReported: [
         "Exported fields of packages other people import (outside `main` and `internal/` packages): other packages may send, receive or close. Unexported fields and every field of a package nothing imports are judged on the package's code alone.",
         'Fields that escape: assigned from anything but `make(…)` or `nil` (a channel handed in from outside), passed to a function, returned, stored elsewhere, or reached through an accessor method other packages can call.',
@@ -106,7 +106,8 @@ function judge(pkg: PackageIndex, census: ChannelField): Verdict[] {
         ...at(send),
         messageId: 'noReceiver',
         data: { field, when: buffered ? 'once its buffer is full' : 'forever' },
-        confidence: buffered ? 'medium' : 'high',
+        // A buffered field blocks only once full, and a guarded one-shot send fits: too uncertain to list.
+        confidence: buffered ? 'low' : 'high',
       });
     }
     return verdicts;
@@ -122,19 +123,20 @@ function judge(pkg: PackageIndex, census: ChannelField): Verdict[] {
   // A buffered field whose sends can give up is a semaphore or a mailbox; only an unbuffered one waits for a sender.
   if (plainSends.length === 0 && guardedSends.length > 0 && closes.length === 0 && census.capacity === 0) {
     for (const receive of firstPerFunction(plainReceives))
-      verdicts.push({ ...at(receive), messageId: 'optionalSenders', data: { field }, confidence: 'medium' });
+      verdicts.push({ ...at(receive), messageId: 'optionalSenders', data: { field }, confidence: 'low' });
     return verdicts;
   }
   const receiver = soleReceivingLoop(pkg, receives);
-  if (receiver && closes.length === 0) {
+  // Only an unbuffered field makes every late send block.
+  if (receiver && closes.length === 0 && census.capacity === 0) {
     for (const send of firstPerFunction(plainSends)) {
       const sender = enclosingDeclaration(send.op ?? send.node);
       if (!sender || sender.startIndex === receiver.decl.startIndex) continue;
       verdicts.push({
         ...at(send),
         messageId: 'receiverGone',
-        data: { field, receiver: receiver.name, signal: receiver.signal },
-        confidence: 'medium',
+        data: { field, receiver: receiver.name, signal: receiver.signal.text },
+        confidence: receiver.ownedStop ? 'medium' : 'low',
       });
     }
   }
@@ -177,7 +179,7 @@ function firstPerFunction(uses: readonly FieldChannelUse[]): FieldChannelUse[] {
 function soleReceivingLoop(
   pkg: PackageIndex,
   receives: readonly FieldChannelUse[],
-): { decl: SyntaxNode; name: string; signal: string } | undefined {
+): { decl: SyntaxNode; name: string; signal: SyntaxNode; ownedStop: boolean } | undefined {
   let decl: SyntaxNode | undefined;
   let signal: SyntaxNode | undefined;
   for (const use of receives) {
@@ -193,7 +195,19 @@ function soleReceivingLoop(
       receives.some((r) => !!r.op && caseNode.startIndex <= r.op.startIndex && r.op.endIndex <= caseNode.endIndex);
     signal ??= cancellationWayOut({ file: use.file, scope: pkg.scopeOf(use.file), pkg }, loop, own);
   }
-  return decl && signal ? { decl, name: decl.childForFieldName('name')?.text ?? 'a loop', signal: signal.text } : undefined;
+  if (!decl || !signal) return undefined;
+  const file = receives[0]?.file;
+  return { decl, name: decl.childForFieldName('name')?.text ?? 'a loop', signal, ownedStop: !!file && closedByOwner(pkg, file, signal) };
+}
+
+/**
+ * Whether a stop signal is a channel field the owner's own methods close (`Stop() { close(s.stop) }`):
+ * the object can then be stopped while the program goes on calling it. A context's Done, or a
+ * channel from elsewhere, is often the process's own shutdown (judged on real code, issue #11).
+ */
+function closedByOwner(pkg: PackageIndex, file: GoFile, signal: SyntaxNode): boolean {
+  const census = signal.type === 'selector_expression' ? channelFieldOf(pkg, file, signal) : undefined;
+  return !!census && census.uses.some((u) => u.kind === 'close' && enclosingDeclaration(u.op ?? u.node)?.type === 'method_declaration');
 }
 
 /** `if x.f != nil { <-x.f }`: a receive that runs only when the field was set. */

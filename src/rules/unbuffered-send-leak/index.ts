@@ -57,7 +57,7 @@ export default defineRule({
       bad: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result)\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err() // the sender is stuck forever\n\t}\n}',
       good: 'func fetch(ctx context.Context, url string) (*Result, error) {\n\tch := make(chan *Result, 1) // the send always completes\n\tgo func() { ch <- download(url) }()\n\tselect {\n\tcase r := <-ch:\n\t\treturn r, nil\n\tcase <-ctx.Done():\n\t\treturn nil, ctx.Err()\n\t}\n}',
       confidence:
-        'High where the function may run again and again: each run strands one goroutine. Medium for a buffered channel (how many values the sender produces is seldom certain). Low in start-up code (`main`, `init`, a `sync.Once`, functions only they call), in lifecycle functions (constructors, `Run`, `Start`, `Serve`…) with no sign of running repeatedly, and in test code: one stuck goroutine until the process exits. A send on a channel nothing can receive from yet is high everywhere but in tests.',
+        'High where the function may run again and again: each run strands one goroutine. Medium for a buffered channel (how many values the sender produces is seldom certain), and when the sender is a package function (`go produce(ch)`), whose own paths may block before its send. Low in start-up code (`main`, `init`, a `sync.Once`, functions only they call), in lifecycle functions (constructors, `Run`, `Start`, `Serve`…) with no sign of running repeatedly, and in test code: one stuck goroutine until the process exits. A send on a channel nothing can receive from yet is high everywhere but in tests.',
       notReported: [
         'Buffered channels with room for every send (`make(chan T, n)` with a constant n at least the number of sends, when that number is a constant), and buffers whose size is not a constant.',
         'Sends inside a `select` with another case (for example `case <-ctx.Done():`): the sender has a way out.',
@@ -100,7 +100,10 @@ export default defineRule({
         capacity === 0 && count !== undefined && args && typeNode
           ? { message: `Buffer the channel (capacity ${count})`, edits: [replaceNode(file, args, `(${typeNode.text}, ${count})`)] }
           : null;
-      if (capacity === 0) report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix, confidence });
+      // A package function's own paths are not followed (it may block elsewhere first): at most medium.
+      const namedSender = use.senders.some((s) => s.func?.type !== 'func_literal');
+      const leakConfidence = namedSender && confidence === 'high' ? 'medium' : confidence;
+      if (capacity === 0) report({ node: call, messageId: 'leak', data: { chan: binding.name, why }, fix, confidence: leakConfidence });
       else
         report({
           node: call,
