@@ -186,8 +186,9 @@ function computeChannelField(pkg: PackageIndex, key: FieldKey): ChannelField | u
   if (!field || pkg.underlying(field.type).kind !== 'chan') return undefined;
   const uses: FieldChannelUse[] = [];
   const capacities: Array<number | undefined> = [];
-  // Test files count: a field only a test receives from is not "never received".
-  for (const ref of fieldRefs(pkg, key, true)) {
+  // Test files count (a field only a test receives from is not "never received"), and selectors of
+  // unknown or other types with the same field name count too: they can only add uses (silence).
+  for (const ref of fieldRefs(pkg, key, { includeTests: true, untyped: true })) {
     if (ref.role === 'write') {
       const value = ref.value ? unparen(ref.value) : null;
       if (value?.type === 'nil') uses.push({ file: ref.file, node: ref.node, kind: 'nil' });

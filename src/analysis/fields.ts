@@ -42,20 +42,32 @@ export interface FieldKey {
 }
 
 const censuses = new WeakMap<PackageIndex, Map<string, FieldRef[]>>();
-const WORD = '\\p{L}\\p{N}_';
 
 /**
  * Every mention of `key.field` in the package's files, memoised: writes, appends and re-slices,
  * keyed (`T{f: v}`) and positional (`T{a, v}`) literals. Test files are left out unless asked for
  * (they are callers too: a field only a test receives from is not "never received").
  */
-export function fieldRefs(pkg: PackageIndex, key: FieldKey, includeTests = false): readonly FieldRef[] {
+/** What a census gathers: test files too; only writes, appends and re-slices; every same-named selector without typing it. */
+export interface CensusOptions {
+  readonly includeTests?: boolean;
+  readonly writesOnly?: boolean;
+  /**
+   * Keep every selector `x.f` without asking x's type (all `certain: false`) when the field's type
+   * is the only struct type of the package with a field of that name and mentions of another
+   * package's field of the same name may only make a rule quieter: the costly type question is
+   * then skipped.
+   */
+  readonly untyped?: boolean;
+}
+
+export function fieldRefs(pkg: PackageIndex, key: FieldKey, options: CensusOptions = {}): readonly FieldRef[] {
   let byKey = censuses.get(pkg);
   if (!byKey) censuses.set(pkg, (byKey = new Map()));
-  const id = `${key.typeName}.${key.field}${includeTests ? '+tests' : ''}`;
+  const id = `${key.typeName}.${key.field}:${options.includeTests ? 't' : ''}${options.writesOnly ? 'w' : ''}${options.untyped ? 'u' : ''}`;
   let refs = byKey.get(id);
   if (!refs) {
-    refs = collect(pkg, key, includeTests);
+    refs = collect(pkg, key, options);
     byKey.set(id, refs);
   }
   return refs;
@@ -74,53 +86,53 @@ function positionalWrites(pkg: PackageIndex, key: FieldKey, includeTests: boolea
   const index = names.indexOf(key.field);
   if (index < 0) return [];
   const refs: FieldRef[] = [];
-  const pattern = new RegExp(`(?<![${WORD}.])${key.typeName.replace(/[$]/g, '\\$')}\\s*(?:\\[[^\\]\\n]*\\])?\\s*\\{`, 'gu');
-  for (const file of pkg.files) {
-    if ((!includeTests && file.path.endsWith('_test.go')) || !file.source.includes(key.typeName)) continue;
-    for (const match of file.source.matchAll(pattern)) {
-      const start = match.index ?? 0;
-      const ident = file.root.namedDescendantForIndex(start, start + key.typeName.length);
-      let literal = ident.parent;
-      if (literal?.type === 'generic_type') literal = literal.parent;
-      if (ident.type !== 'type_identifier' || literal?.type !== 'composite_literal') continue;
-      const elements = literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
-      const element = elements[index];
-      if (!element || element.type !== 'literal_element' || elements.length !== names.length) continue;
-      refs.push({ file, node: element, role: 'write', certain: true, value: unwrap(element) });
-    }
+  for (const { file, index: at } of pkg.occurrences(key.typeName)) {
+    if (!includeTests && file.path.endsWith('_test.go')) continue;
+    const ident = file.root.namedDescendantForIndex(at, at + key.typeName.length);
+    let literal = ident.parent;
+    if (literal?.type === 'generic_type') literal = literal.parent;
+    if (ident.type !== 'type_identifier' || literal?.type !== 'composite_literal') continue;
+    const elements = literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    const element = elements[index];
+    if (!element || element.type !== 'literal_element' || elements.length !== names.length) continue;
+    refs.push({ file, node: element, role: 'write', certain: true, value: unwrap(element) });
   }
   return refs;
 }
 
-function collect(pkg: PackageIndex, key: FieldKey, includeTests: boolean): FieldRef[] {
+/**
+ * The mentions of a field; with `writesOnly`, only writes, appends and re-slices (the costly type
+ * check of a selector's operand is then made only for those).
+ */
+function collect(pkg: PackageIndex, key: FieldKey, options: CensusOptions): FieldRef[] {
+  const { includeTests = false, writesOnly = false } = options;
+  const untyped = options.untyped === true && pkg.structsWithField(key.field) <= 1;
   const refs: FieldRef[] = [...positionalWrites(pkg, key, includeTests)];
-  const name = key.field.replace(/[$]/g, '\\$');
-  const pattern = new RegExp(`(?:\\.\\s*${name}|(?<![${WORD}.])${name}\\s*:)(?![${WORD}])`, 'gu');
-  for (const file of pkg.files) {
-    if ((!includeTests && file.path.endsWith('_test.go')) || !file.source.includes(key.field)) continue;
-    const scope = pkg.scopeOf(file);
-    for (const match of file.source.matchAll(pattern)) {
-      const at = (match.index ?? 0) + match[0].indexOf(key.field, match[0].startsWith('.') ? 1 : 0);
-      const ident = file.root.namedDescendantForIndex(at, at + key.field.length);
-      const parent = ident.parent;
-      if (
-        ident.type === 'field_identifier' &&
-        parent?.type === 'selector_expression' &&
-        parent.childForFieldName('field')?.id === ident.id
-      ) {
-        let type = scope.typeOf(unparen(parent.childForFieldName('operand')));
-        if (type.kind === 'pointer') type = type.elem;
-        if (type.kind === 'named' && type.name !== key.typeName) continue;
-        if (type.kind !== 'named' && type.kind !== 'unknown') continue;
-        refs.push({ file, node: parent, certain: type.kind === 'named', ...classify(scope, parent) });
-      } else if (ident.type === 'field_identifier' || ident.type === 'identifier') {
-        const keyed = literalKey(ident);
-        const literal = keyed ? compositeOf(keyed) : undefined;
-        const typeName = literal ? literalTypeName(literal) : undefined;
-        if (!keyed || typeName !== key.typeName) continue;
-        const value = keyed.childForFieldName('value');
-        refs.push({ file, node: keyed, role: 'write', certain: true, ...(value ? { value: unwrap(value) } : {}) });
+  for (const { file, index } of pkg.occurrences(key.field)) {
+    if (!includeTests && file.path.endsWith('_test.go')) continue;
+    const ident = file.root.namedDescendantForIndex(index, index + key.field.length);
+    if (ident.startIndex !== index) continue;
+    const parent = ident.parent;
+    if (ident.type === 'field_identifier' && parent?.type === 'selector_expression' && parent.childForFieldName('field')?.id === ident.id) {
+      const scope = pkg.scopeOf(file);
+      const use = classify(scope, parent);
+      if (writesOnly && use.role === 'other') continue;
+      if (untyped) {
+        refs.push({ file, node: parent, certain: false, ...use });
+        continue;
       }
+      let type = scope.typeOf(unparen(parent.childForFieldName('operand')));
+      if (type.kind === 'pointer') type = type.elem;
+      if (type.kind === 'named' && type.name !== key.typeName) continue;
+      if (type.kind !== 'named' && type.kind !== 'unknown') continue;
+      refs.push({ file, node: parent, certain: type.kind === 'named', ...use });
+    } else if (ident.type === 'field_identifier' || ident.type === 'identifier') {
+      const keyed = literalKey(ident);
+      const literal = keyed ? compositeOf(keyed) : undefined;
+      const typeName = literal ? literalTypeName(literal) : undefined;
+      if (!keyed || typeName !== key.typeName) continue;
+      const value = keyed.childForFieldName('value');
+      refs.push({ file, node: keyed, role: 'write', certain: true, ...(value ? { value: unwrap(value) } : {}) });
     }
   }
   return refs;

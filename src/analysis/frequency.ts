@@ -78,6 +78,7 @@ export class FrequencyModel {
   private readonly sites = new Map<string, CallSite[]>();
   private readonly frequencies = new Map<string, FrequencyEvidence>();
   private readonly inProgress = new Set<string>();
+  private readonly onceCache = new Map<string, boolean>();
 
   constructor(readonly pkg: PackageIndex) {}
 
@@ -89,6 +90,57 @@ export class FrequencyModel {
     // An event loop repeats its body even in start-up code (main's accept loop serves every connection).
     if (loop) return { frequency: 'repeated', why: `inside the loop at line ${file.line(loop)}` };
     return this.frequencyOf(file, fn, depth);
+  }
+
+  /**
+   * Whether the code at `node` runs at most once per process (start-up code): the question the
+   * lifetime model asks. Cheaper than {@link frequencyAt}: it gives up at the first caller that is
+   * not start-up code, and exported functions (callers elsewhere) are never start-up code.
+   */
+  runsOnceAt(file: GoFile, node: SyntaxNode, depth = 0): boolean {
+    const fn = enclosingFunction(node);
+    if (!fn) return true;
+    if (repeatingLoopBetween(this.pkg.scopeOf(file), node, fn)) return false;
+    const key = `${file.path}:${fn.startIndex}`;
+    const known = this.onceCache.get(key);
+    if (known !== undefined) return known;
+    const cached = this.frequencies.get(key);
+    if (cached) return cached.frequency === 'once';
+    if (depth > MAX_DEPTH || this.inProgress.has(key)) return false;
+    this.inProgress.add(key);
+    try {
+      const once = this.functionRunsOnce(file, fn, depth);
+      this.onceCache.set(key, once);
+      return once;
+    } finally {
+      this.inProgress.delete(key);
+    }
+  }
+
+  private functionRunsOnce(file: GoFile, fn: SyntaxNode, depth: number): boolean {
+    if (fn.type === 'func_literal') {
+      const parent = fn.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === fn.id)
+        return this.runsOnceAt(file, parent, depth + 1);
+      const call = parent?.type === 'argument_list' ? parent.parent : null;
+      if (call && this.isOnceCall(file, call, fn)) return true;
+      if (call && isGoCallback(call)) return this.runsOnceAt(file, call, depth + 1);
+      return isCommandCallback(fn);
+    }
+    const name = fn.childForFieldName('name')?.text ?? '';
+    if (fn.type === 'function_declaration' && (name === 'init' || name === 'TestMain' || (name === 'main' && file.packageName === 'main')))
+      return true;
+    if (this.pkg.name !== 'main' && /^\p{Lu}/u.test(name) && !file.path.endsWith('_test.go')) return false;
+    const func = this.declared(file, fn);
+    if (!func) return false;
+    const inTest = file.path.endsWith('_test.go');
+    const sites = this.callSites(func).filter((site) => inTest || !site.file.path.endsWith('_test.go'));
+    if (sites.length === 0) return false;
+    return sites.every((site) => {
+      if (site.kind === 'call') return this.runsOnceAt(site.file, site.node, depth + 1);
+      const call = site.node.parent?.type === 'argument_list' ? site.node.parent.parent : null;
+      return (call !== null && call !== undefined && this.isOnceCall(site.file, call, site.node)) || isCommandCallback(site.node);
+    });
   }
 
   /** How often a function (declaration, method or literal) runs. */

@@ -37,7 +37,14 @@ export interface LifetimeEvidence {
 
 const UNKNOWN: LifetimeEvidence = { lifetime: 'unknown', why: 'the syntax does not say how long it lives' };
 const MAX_DEPTH = 6;
-const WORD = '\\p{L}\\p{N}_';
+/** Constructions of a type looked at when judging its lifetime. */
+const MAX_SITES = 24;
+/** Words that may name a type (qualified names are another package's: `pkg.T` yields pkg and T, and only package types count). */
+const TYPE_WORDS = /(?<![\p{L}\p{N}_.])[\p{L}_][\p{L}\p{N}_]*/gu;
+/** `T{`, `&T{`, `T[…]{`, `new(T)` at the start of an initialiser: the type constructed. */
+const CONSTRUCTION_START = /^(?:&\s*)?([\p{L}_][\p{L}\p{N}_]*)\s*(?:\[[^\]]*\])?\s*\{|^new\s*\(\s*([\p{L}_][\p{L}\p{N}_]*)\s*\)/u;
+/** `[…](` or `[…]{`: the type arguments of a generic call or literal. */
+const TYPE_ARGUMENTS = /\[([^\]]*)\]\s*[({]/gu;
 
 const models = new WeakMap<PackageIndex, LifetimeModel>();
 
@@ -57,6 +64,7 @@ export function outlivesCalls(lifetime: Lifetime): boolean {
 export class LifetimeModel {
   private readonly types = new Map<string, LifetimeEvidence>();
   private readonly inProgress = new Set<string>();
+  private holderIndex: { globals: Map<string, string>; structs: Map<string, string[]> } | undefined;
 
   constructor(readonly pkg: PackageIndex) {}
 
@@ -99,14 +107,14 @@ export class LifetimeModel {
   private computeTypeLifetime(name: string, depth: number): LifetimeEvidence {
     const decl = this.pkg.types.get(name);
     if (!decl) return UNKNOWN;
-    const held = this.heldByGlobal(name);
+    const held = this.holders().globals.get(name);
     if (held) return { lifetime: 'long', why: `held by package-level variable ${held}` };
-    for (const [other, otherDecl] of this.pkg.types) {
-      if (other === name || otherDecl.typeNode?.type !== 'struct_type' || !mentions(holdingText(otherDecl.typeNode.text), name)) continue;
+    for (const other of this.holders().structs.get(name) ?? []) {
       const outer = this.typeLifetime(other, depth + 1);
       if (outer.lifetime === 'long') return { lifetime: 'long', why: `a field of ${other}, which is ${outer.why}` };
     }
-    const sites = this.constructions(name);
+    // A sample is enough to tell a per-call type: the first constructions in the package's files.
+    const sites = this.constructions(name).slice(0, MAX_SITES);
     let perCall = 0;
     for (const site of sites) {
       const flow = site.declared
@@ -124,21 +132,42 @@ export class LifetimeModel {
     return foreign ? { lifetime: 'unknown', why: `${name} is exported: other packages decide how long its values live` } : UNKNOWN;
   }
 
-  /** A package-level variable (not a sync.Pool) whose declared type or initialiser names the type. */
-  private heldByGlobal(name: string): string | undefined {
+  /**
+   * Who holds values of each type, found once per package: package-level variables (not
+   * sync.Pools) whose declared type or initialiser names it (`var x *T`, `var x = newT()` is found
+   * through the constructions, `var x = T{…}`, `once.NewSingleton[T]()`), and struct types with a
+   * field that holds it. Function signatures and channel element types only mention a type.
+   */
+  private holders(): { globals: Map<string, string>; structs: Map<string, string[]> } {
+    if (this.holderIndex) return this.holderIndex;
+    const globals = new Map<string, string>();
+    const structs = new Map<string, string[]>();
+    const names = (text: string): string[] => text.match(TYPE_WORDS) ?? [];
     for (const v of this.pkg.vars.values()) {
       if (v.file.path.endsWith('_test.go')) continue;
       const typeText = v.typeNode?.text ?? '';
       const valueText = v.valueNode?.text ?? '';
       if (/\bsync\s*\.\s*Pool\b/.test(typeText) || /^&?\s*sync\s*\.\s*Pool\s*\{/.test(valueText)) continue;
-      if (
-        mentions(holdingText(typeText), name) ||
-        startsWithConstruction(valueText, name) ||
-        mentionsTypeArgument(holdingText(valueText), name)
-      )
-        return v.name;
+      const held = [
+        ...names(holdingText(typeText)),
+        ...(CONSTRUCTION_START.exec(valueText)
+          ?.slice(1, 3)
+          .filter((n): n is string => !!n) ?? []),
+        ...[...holdingText(valueText.split('\n')[0] ?? '').matchAll(TYPE_ARGUMENTS)].flatMap((m) => names(m[1] ?? '')),
+      ];
+      for (const type of held) if (this.pkg.types.has(type) && !globals.has(type)) globals.set(type, v.name);
     }
-    return undefined;
+    for (const [outer, decl] of this.pkg.types) {
+      if (decl.typeNode?.type !== 'struct_type') continue;
+      for (const type of new Set(names(holdingText(decl.typeNode.text)))) {
+        if (type === outer || !this.pkg.types.has(type)) continue;
+        const list = structs.get(type) ?? [];
+        list.push(outer);
+        structs.set(type, list);
+      }
+    }
+    this.holderIndex = { globals, structs };
+    return this.holderIndex;
   }
 
   /**
@@ -179,18 +208,15 @@ export class LifetimeModel {
     if (!binding || !spec) return UNKNOWN;
     const flow = this.followLocal(file, binding, spec, depth);
     if (flow.lifetime !== 'unknown') return flow;
-    return frequencyModel(this.pkg).frequencyAt(file, name).frequency === 'once'
-      ? { lifetime: 'long', why: 'declared in start-up code' }
-      : flow;
+    return frequencyModel(this.pkg).runsOnceAt(file, name) ? { lifetime: 'long', why: 'declared in start-up code' } : flow;
   }
 
   /** How long a value made at `node` lives: where it flows, and failing that whether the code runs once. */
   private siteLifetime(file: GoFile, node: SyntaxNode, depth: number): LifetimeEvidence {
     const flow = this.flowOf(file, node, depth);
     if (flow.lifetime !== 'unknown') return flow;
-    const frequency = frequencyModel(this.pkg).frequencyAt(file, node);
     // Start-up code keeps what it builds: the values are handed to the program's long-lived parts.
-    if (frequency.frequency === 'once') return { lifetime: 'long', why: `made in start-up code (${frequency.why})` };
+    if (frequencyModel(this.pkg).runsOnceAt(file, node)) return { lifetime: 'long', why: 'made in start-up code' };
     return flow;
   }
 
@@ -379,21 +405,4 @@ function holdingText(text: string): string {
     out = out.replace(/\bfunc\s*\([^()]*\)\s*(?:\([^()]*\)|[\w.*[\]]+)?/g, ' ').replace(/\bchan\b\s*(?:<-)?\s*[\w.*[\]]+/g, ' ');
   }
   return out;
-}
-
-/** Whether a type's text names `name` as a word (a field, element, pointer or type argument). */
-function mentions(text: string, name: string): boolean {
-  return new RegExp(`(?<![${WORD}.])${name.replace(/[$]/g, '\\$')}(?![${WORD}])`, 'u').test(text);
-}
-
-/** `T{…}`, `&T{…}`, `new(T)` at the start of an initialiser. */
-function startsWithConstruction(text: string, name: string): boolean {
-  const escaped = name.replace(/[$]/g, '\\$');
-  return new RegExp(`^(?:&\\s*)?${escaped}\\s*(?:\\[[^\\]]*\\])?\\s*\\{|^new\\s*\\(\\s*${escaped}\\s*\\)`, 'u').test(text);
-}
-
-/** `NewSingleton[T]()`, `pool[T]{}`: the variable holds a value of the type through a generic wrapper. */
-function mentionsTypeArgument(text: string, name: string): boolean {
-  const escaped = name.replace(/[$]/g, '\\$');
-  return new RegExp(`\\[[^\\]]*(?<![${WORD}.])\\*?${escaped}(?![${WORD}])[^\\]]*\\]\\s*[({]`, 'u').test(text.split('\n')[0] ?? '');
 }

@@ -61,6 +61,7 @@ export class PackageIndex {
   private wordIndex: Map<string, number[]> | undefined;
   private readonly wordPlaces = new Map<string, Array<{ file: GoFile; index: number }>>();
   private mentionCache: Map<string, Array<{ file: GoFile; index: number }>> | undefined;
+  private fieldOwners: Map<string, number> | undefined;
 
   /** Declarations are read lazily, on the first question a rule asks about the package. */
   constructor(files: readonly GoFile[]) {
@@ -212,6 +213,23 @@ export class PackageIndex {
       this.wordPlaces.set(word, found);
     }
     return found;
+  }
+
+  /**
+   * How many of the package's declared struct types have a field of this name: when only one does,
+   * a selector `x.name` can name no other of the package's fields.
+   */
+  structsWithField(name: string): number {
+    if (!this.fieldOwners) {
+      const owners = new Map<string, number>();
+      for (const decl of this.types.values()) {
+        const type = decl.alias ? undefined : typeFromNode(decl.typeNode);
+        if (type?.kind !== 'struct') continue;
+        for (const field of new Set(type.fields.map((f) => f.name))) owners.set(field, (owners.get(field) ?? 0) + 1);
+      }
+      this.fieldOwners = owners;
+    }
+    return this.fieldOwners.get(name) ?? 0;
   }
 
   /** Where each package-level variable's name appears as a word, found in one pass over each file. */

@@ -78,7 +78,7 @@ function packageVerdicts(pkg: PackageIndex): Verdict[] {
       const type = typeFromNode(decl.typeNode);
       if (type.kind !== 'struct') continue;
       for (const field of type.fields) {
-        if (pkg.underlying(field.type).kind !== 'chan') continue;
+        if (pkg.underlying(field.type).kind !== 'chan' || !sentOrReceivedInText(pkg, field.name)) continue;
         const census = channelField(pkg, { typeName, field: field.name });
         if (census) verdicts.push(...judge(pkg, census));
       }
@@ -86,6 +86,19 @@ function packageVerdicts(pkg: PackageIndex): Verdict[] {
     verdictCache.set(pkg, verdicts);
   }
   return verdicts;
+}
+
+/**
+ * A cheap text filter before the census: some line mentioning the field name also has `<-` (a
+ * send or a receive) or a `range`. A field nothing sends on or receives from blocks nothing.
+ */
+function sentOrReceivedInText(pkg: PackageIndex, name: string): boolean {
+  return pkg.occurrences(name).some(({ file, index }) => {
+    const start = file.source.lastIndexOf('\n', index) + 1;
+    const end = file.source.indexOf('\n', index);
+    const line = file.source.slice(start, end < 0 ? file.source.length : end);
+    return line.includes('<-') || /\brange\b/.test(line);
+  });
 }
 
 /** The blocking operations of one field whose other side never comes. */

@@ -125,9 +125,13 @@ export default defineRule({
  */
 function confidenceOf(file: GoFile, pkg: PackageIndex, statement: SyntaxNode, name: string): Confidence {
   if (isTestCode(file) || file.packageName === 'main') return 'low';
-  if (frequencyModel(pkg).frequencyAt(file, statement).frequency !== 'repeated') return 'low';
-  return isMemo(statement, name) || smallKey(pkg, file, statement) ? 'low' : 'medium';
+  if (isMemo(statement, name) || smallKey(pkg, file, statement)) return 'low';
+  // Two levels of callers are enough to see a handler or an event loop; deeper chains stay low.
+  return frequencyModel(pkg).frequencyAt(file, statement, SHALLOW).frequency === 'repeated' ? 'medium' : 'low';
 }
+
+/** A starting depth for frequency questions that follows two levels of callers (of the model's eight). */
+const SHALLOW = 6;
 
 /** A comma-ok lookup of the map (`v, ok := m[k]`) before the insertion: a get-or-create memo. */
 function isMemo(statement: SyntaxNode, name: string): boolean {

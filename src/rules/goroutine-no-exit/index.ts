@@ -82,10 +82,10 @@ export default defineRule({
       if (!call || !started) continue;
       // Started by start-up code (main, init, a sync.Once, a function only they call): one goroutine
       // for the life of the process is the design, not a leak.
-      const frequency = frequencies.frequencyAt(file, go);
-      if (frequency.frequency === 'once') continue;
       const trapped = firstTrappedLoop(started);
       if (!trapped) continue;
+      const frequency = frequencies.frequencyAt(file, go);
+      if (frequency.frequency === 'once') continue;
       const sameFile = started.env.file.path === file.path;
       const where = (node: SyntaxNode): string =>
         sameFile ? `line ${file.line(node)}` : `${posix.basename(started.env.file.path)}:${started.env.file.line(node)}`;

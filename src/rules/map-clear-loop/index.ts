@@ -46,7 +46,7 @@ export default defineRule({
   check({ file, scope, pkg, report }) {
     for (const loop of file.nodesMatching(/\bfor\b/g, 'for_statement')) {
       const target = clearedMap(scope, loop);
-      if (!target || diesWithCall(file, scope, pkg, target) || reused(loop, target)) continue;
+      if (!target || reused(loop, target) || diesWithCall(file, scope, pkg, target)) continue;
       const fix = makeFix(file, scope, pkg, loop, target);
       report({ node: loop, messageId: 'loop', data: { map: target.text }, fix, ...(fix ? {} : { hint: OWNER_NOTE }) });
     }

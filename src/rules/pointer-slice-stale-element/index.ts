@@ -122,8 +122,10 @@ export default defineRule({
       const elem = elementType(scope, pkg, shape.target);
       if (!elem || elem.kind === 'qualified' || pkg.holdsPointers(elem) !== 'yes') continue;
       if (zeroedBefore(scope, statement, shape) || refilledAfter(scope, statement, shape)) continue;
+      // The shapes first, the owner's lifetime (the costly question) last.
+      if (silenced(file, scope, pkg, statement, shape)) continue;
       const owner = ownerLifetime(file, scope, lifetimes, shape.target);
-      if (owner.lifetime === 'call' || silenced(file, scope, pkg, statement, shape)) continue;
+      if (owner.lifetime === 'call') continue;
       const inRange = rangesOver(statement, shape.key);
       report({
         node: statement,
@@ -250,7 +252,8 @@ function fieldFacts(pkg: PackageIndex, key: FieldKey): FieldFacts {
   const id = `${key.typeName}.${key.field}`;
   let facts = byField.get(id);
   if (!facts) {
-    const refs = fieldRefs(pkg, key);
+    // Reads say nothing about the facts below: only writes, appends and re-slices are gathered.
+    const refs = fieldRefs(pkg, key, { writesOnly: true });
     const appends = refs.filter((r) => r.role === 'append');
     facts = {
       borrowed: refs.some((r) => r.role === 'write' && r.value !== undefined && isBorrowedValue(pkg.scopeOf(r.file), r.value)),
