@@ -219,14 +219,7 @@ export class FrequencyModel {
 
   /** The package function or method a declaration node is. */
   private declared(file: GoFile, decl: SyntaxNode): PackageFunc | undefined {
-    const name = decl.childForFieldName('name')?.text ?? '';
-    if (decl.type === 'function_declaration') {
-      const f = this.pkg.funcs.get(name);
-      return f && f.file === file && f.node.startIndex === decl.startIndex ? f : undefined;
-    }
-    for (const methods of this.pkg.methods.values())
-      for (const m of methods) if (m.file === file && m.node.startIndex === decl.startIndex) return m;
-    return undefined;
+    return this.pkg.funcDeclaredAt(file, decl);
   }
 
   /**

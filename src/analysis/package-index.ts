@@ -62,6 +62,7 @@ export class PackageIndex {
   private readonly wordPlaces = new Map<string, Array<{ file: GoFile; index: number }>>();
   private mentionCache: Map<string, Array<{ file: GoFile; index: number }>> | undefined;
   private fieldOwners: Map<string, number> | undefined;
+  private funcsByPlace: Map<GoFile, Map<number, PackageFunc>> | undefined;
 
   /** Declarations are read lazily, on the first question a rule asks about the package. */
   constructor(files: readonly GoFile[]) {
@@ -158,6 +159,19 @@ export class PackageIndex {
     });
   }
 
+  /** The package function or method a `function_declaration` or `method_declaration` node declares. */
+  funcDeclaredAt(file: GoFile, decl: SyntaxNode): PackageFunc | undefined {
+    if (!this.funcsByPlace) {
+      this.funcsByPlace = new Map();
+      for (const f of [...this.funcs.values(), ...[...this.methods.values()].flat()]) {
+        let inFile = this.funcsByPlace.get(f.file);
+        if (!inFile) this.funcsByPlace.set(f.file, (inFile = new Map()));
+        inFile.set(f.node.startIndex, f);
+      }
+    }
+    return this.funcsByPlace.get(file)?.get(decl.startIndex);
+  }
+
   /** The method declared on a type (either receiver kind). */
   method(typeName: string, methodName: string): PackageFunc | undefined {
     return this.methods.get(typeName)?.find((m) => m.name === methodName);
@@ -191,6 +205,21 @@ export class PackageIndex {
    * each instead of a scan of the package per name. Callers confirm each place in the tree.
    */
   occurrences(word: string): ReadonlyArray<{ readonly file: GoFile; readonly index: number }> {
+    const wordIndex = this.words();
+    let found = this.wordPlaces.get(word);
+    if (!found) {
+      const flat = wordIndex.get(word) ?? [];
+      found = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const file = this.files[flat[i] ?? 0];
+        if (file) found.push({ file, index: flat[i + 1] ?? 0 });
+      }
+      this.wordPlaces.set(word, found);
+    }
+    return found;
+  }
+
+  private words(): Map<string, number[]> {
     if (!this.wordIndex) {
       const index = new Map<string, number[]>();
       this.files.forEach((file, f) => {
@@ -202,17 +231,7 @@ export class PackageIndex {
       });
       this.wordIndex = index;
     }
-    let found = this.wordPlaces.get(word);
-    if (!found) {
-      const flat = this.wordIndex.get(word) ?? [];
-      found = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const file = this.files[flat[i] ?? 0];
-        if (file) found.push({ file, index: flat[i + 1] ?? 0 });
-      }
-      this.wordPlaces.set(word, found);
-    }
-    return found;
+    return this.wordIndex;
   }
 
   /**

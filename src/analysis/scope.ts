@@ -71,6 +71,8 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
 export class Scope {
   private readonly resolved = new Map<string, Binding | undefined>();
   private readonly types = new Map<number, GoType>();
+  private topLevel: ReadonlyArray<readonly [number, number]> | undefined;
+  private readonly statementLists = new Map<number, readonly SyntaxNode[]>();
 
   constructor(
     readonly file: GoFile,
@@ -91,15 +93,53 @@ export class Scope {
   private lookup(name: string, at: SyntaxNode): Binding | undefined {
     const declaring = at.type === 'identifier' && at.text === name ? this.declarationAt(at) : undefined;
     if (declaring) return declaring;
+    // A local declaration (parameters and receivers included) always precedes its uses in the
+    // text of the top-level declaration that holds them: when the name appears nowhere before,
+    // only the package can declare it, and the walk up the tree is skipped.
+    if (this.declaredLocallyBefore(name, at)) {
+      const local = this.walkUp(name, at);
+      if (local) return local;
+    }
+    const global = this.pkg.vars.get(name);
+    if (global) {
+      return { name, kind: 'package', declNode: global.nameNode, typeNode: global.typeNode, valueNode: global.valueNode, func: null };
+    }
+    return undefined;
+  }
+
+  /** Whether the name appears (as a word) between the start of `at`'s top-level declaration and `at`. */
+  private declaredLocallyBefore(name: string, at: SyntaxNode): boolean {
+    const top = this.topLevelStart(at.startIndex);
+    return top === undefined || wordBetween(this.file.source, name, top, at.startIndex);
+  }
+
+  /** The start offset of the top-level declaration containing an offset (binary search over the file's children). */
+  private topLevelStart(offset: number): number | undefined {
+    this.topLevel ??= this.file.root.namedChildren.map((c) => [c.startIndex, c.endIndex] as const);
+    let low = 0;
+    let high = this.topLevel.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((this.topLevel[mid]?.[1] ?? 0) <= offset) low = mid + 1;
+      else high = mid;
+    }
+    const found = this.topLevel[low];
+    return found && found[0] <= offset ? found[0] : undefined;
+  }
+
+  /** The statements of a statement list, read from the tree once. */
+  private statementsOf(list: SyntaxNode): readonly SyntaxNode[] {
+    let statements = this.statementLists.get(list.id);
+    if (!statements) this.statementLists.set(list.id, (statements = list.namedChildren));
+    return statements;
+  }
+
+  private walkUp(name: string, at: SyntaxNode): Binding | undefined {
     let child = at;
     for (let parent = TOP_LEVEL.has(at.type) ? null : at.parent; parent; child = parent, parent = parent.parent) {
       const found = this.declaredIn(parent, child, name);
       if (found) return found;
       if (TOP_LEVEL.has(parent.type)) break;
-    }
-    const global = this.pkg.vars.get(name);
-    if (global) {
-      return { name, kind: 'package', declNode: global.nameNode, typeNode: global.typeNode, valueNode: global.valueNode, func: null };
     }
     return undefined;
   }
@@ -148,9 +188,19 @@ export class Scope {
   private declaredIn(parent: SyntaxNode, child: SyntaxNode, name: string): Binding | undefined {
     switch (parent.type) {
       case 'statement_list': {
+        // Only a statement whose text holds the name can declare it: the statements before
+        // `child` are looked at from the nearest mention of the name backwards.
+        const mentions = wordsBetween(this.file.source, name, parent.startIndex, child.startIndex);
+        if (mentions.length === 0) return undefined;
+        const statements = this.statementsOf(parent);
         const func = enclosingFunction(parent);
-        for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
-          const found = declaredByStatement(s, name, func);
+        let last = -1;
+        for (let m = mentions.length - 1; m >= 0; m--) {
+          const i = indexContaining(statements, mentions[m] ?? 0);
+          if (i < 0 || i === last) continue;
+          last = i;
+          const statement = statements[i];
+          const found = statement ? declaredByStatement(statement, name, func) : undefined;
           if (found) return found;
         }
         return undefined;
@@ -358,6 +408,42 @@ export class Scope {
     if (t.kind !== 'struct') return undefined;
     return t.fields.find((f) => f.name === name)?.type;
   }
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** Whether `word` appears as a whole word in source[from, to) (in code, comments or strings alike). */
+function wordBetween(source: string, word: string, from: number, to: number): boolean {
+  return nextWord(source, word, from, to) >= 0;
+}
+
+/** The offsets where `word` appears as a whole word in source[from, to), in order. */
+function wordsBetween(source: string, word: string, from: number, to: number): number[] {
+  const found: number[] = [];
+  for (let at = nextWord(source, word, from, to); at >= 0; at = nextWord(source, word, at + 1, to)) found.push(at);
+  return found;
+}
+
+function nextWord(source: string, word: string, from: number, to: number): number {
+  for (let at = source.indexOf(word, from); at >= 0 && at + word.length <= to; at = source.indexOf(word, at + 1)) {
+    const before = source[at - 1] ?? ' ';
+    const after = source[at + word.length] ?? ' ';
+    if (!WORD_CHAR.test(before) && !WORD_CHAR.test(after)) return at;
+  }
+  return -1;
+}
+
+/** The index of the node (of nodes in source order) whose range contains an offset, or -1. */
+function indexContaining(nodes: readonly SyntaxNode[], offset: number): number {
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((nodes[mid]?.endIndex ?? 0) <= offset) low = mid + 1;
+    else high = mid;
+  }
+  const node = nodes[low];
+  return node && node.startIndex <= offset ? low : -1;
 }
 
 function hasToken(node: SyntaxNode, token: string): boolean {

@@ -428,9 +428,7 @@ function heapPopsArePushedBack(pkg: PackageIndex, typeName: string): boolean {
 function inTeardown(file: GoFile, pkg: PackageIndex, statement: SyntaxNode): boolean {
   const decl = enclosingDeclaration(statement);
   if (isTeardown(decl)) return true;
-  const func = decl
-    ? [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].find((f) => f.file === file && f.node.startIndex === decl.startIndex)
-    : undefined;
+  const func = decl ? pkg.funcDeclaredAt(file, decl) : undefined;
   if (!func) return false;
   const sites = frequencyModel(pkg)
     .callSites(func)
