@@ -9,6 +9,7 @@
  * Usage: npm run build && node dist/bench/realworld/run.js [--only NAME] [--reuse] [--todo DIR]
  *   --reuse      read the previous run's JSON from bench/corpus/.results instead of running again
  *   --todo DIR   write the unlabelled reported findings of each repository to DIR/<name>.todo.json
+ *                (with --low, the unlabelled low-confidence ones too)
  *   --low        also list unlabelled low-confidence findings
  */
 import { execFileSync } from 'node:child_process';
@@ -187,7 +188,7 @@ for (const repo of repos) {
   }
   if (values.todo) {
     mkdirSync(values.todo, { recursive: true });
-    const mine = unlabelled.filter((u) => u.repo === repo);
+    const mine = [...unlabelled, ...(values.low ? lowUnlabelled : [])].filter((u) => u.repo === repo);
     writeFileSync(
       join(values.todo, `${repo.name}.todo.json`),
       JSON.stringify(

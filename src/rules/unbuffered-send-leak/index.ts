@@ -62,6 +62,7 @@ export default defineRule({
         'Buffered channels with room for every send (`make(chan T, n)` with a constant n at least the number of sends, when that number is a constant), and buffers whose size is not a constant.',
         'Sends inside a `select` with another case (for example `case <-ctx.Done():`): the sender has a way out.',
         'Channels passed to another function (other than a goroutine started with a package function that only sends on it), stored in a field or variable, returned, or received from in another goroutine: someone else may receive.',
+        'A package function producer that drains another channel it was handed (`for r := range results`) before it sends: on an early return it waits there (a different leak, which buffering would not end), not on the send.',
         'A receive inside an `if` that precedes the return counts as receiving: the rule does not follow conditions, and prefers silence to a guess. A receive in one case of a `select` counts only for that case: the select can fall through another.',
       ],
     },
@@ -255,16 +256,28 @@ function namedSender(
   const callee = unparen(call.childForFieldName('function'));
   const target = callee ? calledFunction(pkg, file, callee) : undefined;
   if (!target) return undefined;
-  const use = parameterUse(
-    pkg,
-    target,
-    argumentsOf(call).findIndex((a) => a.id === ref.id),
-  );
+  const args = argumentsOf(call);
+  const index = args.findIndex((a) => a.id === ref.id);
+  const use = parameterUse(pkg, target, index);
   if (use.escapes || use.receives.length > 0 || use.guardedSends.length > 0 || use.plainSends.length === 0) return undefined;
+  // A producer that first drains another channel it was handed (`for r := range results`) waits
+  // there until that channel is closed: on an early return it is stuck draining, not on this send.
+  const firstSend = Math.min(...use.plainSends.map((send) => (deferred(send) ? Infinity : send.startIndex)));
+  const drainsFirst = args.some((_, i) => i !== index && parameterUse(pkg, target, i).receives.some((r) => r.startIndex < firstSend));
+  if (drainsFirst) return undefined;
   // Sends made in functions the target calls in turn are not counted along its paths.
   const body = target.node.childForFieldName('body');
   const own = !!body && use.plainSends.every((send) => send.startIndex >= body.startIndex && send.endIndex <= body.endIndex);
   return { go, sends: [...use.plainSends], func: own ? target.node : null };
+}
+
+/** Whether a node sits in a deferred function literal (`defer func() { … }()`): it runs when the function returns. */
+function deferred(node: SyntaxNode): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'func_literal') return n.parent?.type === 'call_expression' && n.parent.parent?.type === 'defer_statement';
+    if (n.type === 'function_declaration' || n.type === 'method_declaration') return false;
+  }
+  return false;
 }
 
 /** The first plain send of the function itself on a channel that nothing else holds yet. */
