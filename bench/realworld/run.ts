@@ -131,7 +131,7 @@ function parsesAfter(source: string, edits: readonly TextEdit[]): boolean {
 
 const inline = new Map<string, Tally>();
 const reported = new Map<string, Tally>();
-const lowCounts = new Map<string, number>();
+const low = new Map<string, Tally>();
 const fixVerdicts = { OK: 0, 'OK-noop': 0, WRONG: 0, unjudged: 0 };
 const fixParse = { alone: 0, aloneBroken: 0, files: 0, filesBroken: 0 };
 const unlabelled: Array<{ repo: Repo; finding: JsonFinding }> = [];
@@ -145,7 +145,10 @@ for (const repo of repos) {
     const label = byKey.get(labelKey(repo.name, f.path, f.line, f.rule));
     if (label) matched.add(labelKey(label.repo, label.path, label.line, label.rule));
     if (f.confidence === 'low') {
-      for (const key of [f.rule, '(all)']) lowCounts.set(key, (lowCounts.get(key) ?? 0) + 1);
+      for (const key of [f.rule, '(all)']) {
+        if (!low.has(key)) low.set(key, empty());
+        add(low.get(key) ?? empty(), label);
+      }
       if (!label) lowUnlabelled.push({ repo, finding: f });
       continue;
     }
@@ -200,17 +203,19 @@ for (const repo of repos) {
   }
 }
 
-const rules = [...new Set([...reported.keys(), ...lowCounts.keys()])].filter((r) => r !== '(all)').sort();
+const rules = [...new Set([...reported.keys(), ...low.keys()])].filter((r) => r !== '(all)').sort();
 const row = (rule: string): string => {
   const h = inline.get(rule) ?? empty();
   const r = reported.get(rule) ?? empty();
   const cells = (t: Tally): string =>
     `${t.n} | ${t.TRUE}/${t.DEBATABLE}/${t.FALSE}${t.unlabelled ? ` (+${t.unlabelled}?)` : ''} | ${precision(t)}`;
-  return `| ${rule} | ${cells(h)} | ${cells(r)} | ${lowCounts.get(rule) ?? 0} |`;
+  return `| ${rule} | ${cells(h)} | ${cells(r)} | ${cells(low.get(rule) ?? empty())} |`;
 };
 console.log(`\nRepositories: ${repos.map((r) => `${r.name}@${r.commit.slice(0, 7)}`).join(', ')}\n`);
-console.log('| rule | inline (high) | T/D/F | precision | reported (high+medium) | T/D/F | precision | low (not shown) |');
-console.log('|---|---:|---|---:|---:|---|---:|---:|');
+console.log(
+  '| rule | inline (high) | T/D/F | precision | reported (high+medium) | T/D/F | precision | low (not shown) | T/D/F | precision |',
+);
+console.log('|---|---:|---|---:|---:|---|---:|---:|---|---:|');
 for (const rule of rules) console.log(row(rule));
 console.log(row('(all)').replace('| (all) |', '| **all** |'));
 console.log(
