@@ -4,7 +4,7 @@ import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
-import { argumentsOf, isBuiltin, referencesTo, unparen } from '../../analysis/syntax.js';
+import { argumentsOf, isBuiltin, referencesTo, unparen, walk } from '../../analysis/syntax.js';
 import { isTestCode } from '../../analysis/test-code.js';
 import { defineRule } from '../define-rule.js';
 
@@ -44,6 +44,7 @@ export default defineRule({
       notReported: [
         'Waits with a way out: a receive in a `select` with another case (a timeout, ctx.Done()).',
         'Channels that reach code the rule cannot see: passed to a function other than the goroutine, stored, returned, received or signalled by more than one goroutine.',
+        'A goroutine that reports its failure on another channel before returning early (`errc <- err; if err != nil { return }`) when the waiter receives from that channel before its wait: the waiter hears of the failure first (and, typically, gives up).',
         'A close or send inside an `if` before a return counts as signalling on that path: the rule does not follow conditions. A `defer close(done)` covers every return after it, and a panic is not followed.',
       ],
     },
@@ -65,12 +66,49 @@ export default defineRule({
         continue;
       }
       const exit = exitsWithout(signaller.func, null, signaller.signals)[0];
-      if (!exit) continue;
+      if (!exit || reportedFirst(scope, signaller, exit.node, wait)) continue;
       const where = `${signaller.file === file ? '' : `${signaller.file.path.split('/').pop() ?? ''}:`}${exit.kind === 'end' ? 'the end of its body, line ' : 'line '}${signaller.file.line(exit.kind === 'end' ? lastLine(exit.node) : exit.node)}`;
       report({ node: wait, messageId: 'skipped', data: { chan: binding.name, go: goLine, exit: where }, confidence });
     }
   },
 });
+
+/**
+ * `errc <- err; if err != nil { return }` in the goroutine, and `if err := <-errc; …` in the waiter
+ * before its wait: the goroutine reports its failure on another channel before the early return,
+ * and the waiter hears of it first (and, in practice, gives up on the wait). Followed for function
+ * literals, whose channels are the waiter's own variables.
+ */
+function reportedFirst(scope: Scope, signaller: Signaller, exit: SyntaxNode, wait: SyntaxNode): boolean {
+  if (signaller.func.type !== 'func_literal') return false;
+  const reported = new Set<string>();
+  walk(signaller.func, (node) => {
+    if (node.startIndex >= exit.startIndex) return false;
+    if (node.type === 'send_statement' && node.startIndex < exit.startIndex) {
+      const channel = unparen(node.childForFieldName('channel'));
+      if (channel?.type === 'identifier') reported.add(channel.text);
+    }
+    return true;
+  });
+  if (reported.size === 0) return false;
+  const func = enclosingFunction(wait);
+  const body = func?.childForFieldName('body');
+  if (!body) return false;
+  let heard = false;
+  walk(body, (node) => {
+    if (heard || node.startIndex >= wait.startIndex) return false;
+    if (node.startIndex >= signaller.func.startIndex && node.endIndex <= signaller.func.endIndex) return false;
+    if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '<-') {
+      const channel = unparen(node.childForFieldName('operand'));
+      if (channel?.type === 'identifier' && reported.has(channel.text) && node.startIndex > signaller.go.startIndex) {
+        const binding = scope.resolveIdent(channel);
+        heard = binding !== undefined && binding.func?.id === func?.id;
+      }
+    }
+    return !heard;
+  });
+  return heard;
+}
 
 function lastLine(body: SyntaxNode): SyntaxNode {
   return body.lastNamedChild ?? body;
