@@ -11,6 +11,9 @@
  *   --todo DIR   write the unlabelled reported findings of each repository to DIR/<name>.todo.json
  *                (with --low, the unlabelled low-confidence ones too)
  *   --low        also list unlabelled low-confidence findings
+ *   --cli PATH   run another build's CLI (to measure an older commit: build it in a git worktree);
+ *                with --legacy, one from before confidence existed (every finding counts as high,
+ *                as that build posted everything inline)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,12 +47,20 @@ interface Label {
 const ROOT = process.cwd();
 const HERE = join(ROOT, 'bench', 'realworld');
 const CORPUS = join(ROOT, 'bench', 'corpus');
-const RESULTS = join(CORPUS, '.results');
-const CLI = join(ROOT, 'dist', 'src', 'bin', 'leakhound.js');
-
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, reuse: { type: 'boolean' }, todo: { type: 'string' }, low: { type: 'boolean' } },
+  options: {
+    only: { type: 'string' },
+    reuse: { type: 'boolean' },
+    todo: { type: 'string' },
+    low: { type: 'boolean' },
+    cli: { type: 'string' },
+    legacy: { type: 'boolean' },
+  },
 });
+const CLI = values.cli ?? join(ROOT, 'dist', 'src', 'bin', 'leakhound.js');
+const CONFIDENCE_ARGS = values.legacy ? [] : ['--confidence', 'low'];
+/** Where each repository's JSON is kept for --reuse; another build's results are kept apart. */
+const RESULTS = join(CORPUS, values.cli ? '.results-other-cli' : '.results');
 
 const repos = (JSON.parse(readFileSync(join(HERE, 'repos.json'), 'utf8')) as { repos: Repo[] }).repos.filter(
   (r) => !values.only || r.name === values.only,
@@ -74,14 +85,14 @@ function readLabels(path: string): Label[] {
 function run(repo: Repo): JsonFinding[] {
   const dir = join(CORPUS, repo.name);
   const cache = join(RESULTS, `${repo.name}.json`);
-  if (values.reuse && existsSync(cache)) return (JSON.parse(readFileSync(cache, 'utf8')) as JsonReport).findings.slice();
+  if (values.reuse && existsSync(cache)) return findingsOf(readFileSync(cache, 'utf8'));
   const marker = join(dir, '.leakhound-commit');
   if (!existsSync(marker) || readFileSync(marker, 'utf8').trim() !== repo.commit)
     throw new Error(`${dir} is not at ${repo.commit}: run bash bench/realworld/checkout.sh`);
   const started = performance.now();
   let output: string;
   try {
-    output = execFileSync(process.execPath, [CLI, 'check', '--format', 'json', '--confidence', 'low', '--fail-on', 'never', '.'], {
+    output = execFileSync(process.execPath, [CLI, 'check', '--format', 'json', ...CONFIDENCE_ARGS, '--fail-on', 'never', '.'], {
       cwd: dir,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
@@ -93,7 +104,12 @@ function run(repo: Repo): JsonFinding[] {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(cache, output);
   console.error(`${repo.name}: analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return (JSON.parse(output) as JsonReport).findings.slice();
+  return findingsOf(output);
+}
+
+/** The findings of a JSON report; a build from before confidence existed posted all of them inline (high). */
+function findingsOf(json: string): JsonFinding[] {
+  return (JSON.parse(json) as JsonReport).findings.map((f) => ({ ...f, confidence: f.confidence ?? 'high' }));
 }
 
 /** Counts of verdicts for a set of findings. */
