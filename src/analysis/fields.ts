@@ -88,6 +88,8 @@ function positionalWrites(pkg: PackageIndex, key: FieldKey, includeTests: boolea
   const refs: FieldRef[] = [];
   for (const { file, index: at } of pkg.occurrences(key.typeName)) {
     if (!includeTests && file.path.endsWith('_test.go')) continue;
+    // Only `T{` or `T[…]{` can open a composite literal: the text says so before the tree is asked.
+    if (!LITERAL_OPENING.test(file.source.slice(at + key.typeName.length, at + key.typeName.length + 80))) continue;
     const ident = file.root.namedDescendantForIndex(at, at + key.typeName.length);
     let literal = ident.parent;
     if (literal?.type === 'generic_type') literal = literal.parent;
@@ -100,6 +102,15 @@ function positionalWrites(pkg: PackageIndex, key: FieldKey, includeTests: boolea
   return refs;
 }
 
+/** What may follow a type name that opens a composite literal: `{`, or type arguments then `{`. */
+const LITERAL_OPENING = /^\s*(?:\[[^\]\n]*\]\s*)?\{/;
+
+/**
+ * What follows a field that may be written: `x.f = v`, `x.f, y = …`, `(x.f) = v`, `T{f: v}`. Reads
+ * (`x.f)`, `x.f[i]`, `x.f == y`) are told apart by the text before the tree is asked.
+ */
+const WRITTEN_AFTER = /^\s*(?:=(?!=)|,|\)|:(?!=))/;
+
 /**
  * The mentions of a field; with `writesOnly`, only writes, appends and re-slices (the costly type
  * check of a selector's operand is then made only for those).
@@ -110,6 +121,7 @@ function collect(pkg: PackageIndex, key: FieldKey, options: CensusOptions): Fiel
   const refs: FieldRef[] = [...positionalWrites(pkg, key, includeTests)];
   for (const { file, index } of pkg.occurrences(key.field)) {
     if (!includeTests && file.path.endsWith('_test.go')) continue;
+    if (writesOnly && !WRITTEN_AFTER.test(file.source.slice(index + key.field.length, index + key.field.length + 40))) continue;
     const ident = file.root.namedDescendantForIndex(index, index + key.field.length);
     if (ident.startIndex !== index) continue;
     const parent = ident.parent;

@@ -25,6 +25,7 @@ import type { SyntaxNode } from './parser.js';
 import { enclosingFunction, type Binding } from './scope.js';
 import { argumentsOf, isBuiltin, referencesTo, unparen } from './syntax.js';
 import type { GoType } from './types.js';
+import { WORD_CLASS } from './words.js';
 
 /** How long a value lives. */
 export type Lifetime = 'process' | 'long' | 'call' | 'unknown';
@@ -40,7 +41,7 @@ const MAX_DEPTH = 6;
 /** Constructions of a type looked at when judging its lifetime. */
 const MAX_SITES = 24;
 /** Words that may name a type (qualified names are another package's: `pkg.T` yields pkg and T, and only package types count). */
-const TYPE_WORDS = /(?<![\p{L}\p{N}_.])[\p{L}_][\p{L}\p{N}_]*/gu;
+const TYPE_WORDS = new RegExp(`(?<![${WORD_CLASS}.])[A-Za-z_\\u0080-\\uffff][${WORD_CLASS}]*`, 'g');
 /** `T{`, `&T{`, `T[…]{`, `new(T)` at the start of an initialiser: the type constructed. */
 const CONSTRUCTION_START = /^(?:&\s*)?([\p{L}_][\p{L}\p{N}_]*)\s*(?:\[[^\]]*\])?\s*\{|^new\s*\(\s*([\p{L}_][\p{L}\p{N}_]*)\s*\)/u;
 /** `[…](` or `[…]{`: the type arguments of a generic call or literal. */

@@ -2,6 +2,7 @@ import type { GoFile } from './go-file.js';
 import type { SyntaxNode } from './parser.js';
 import { Scope } from './scope.js';
 import { isNumericName, typeFromNode, resultTypes, type GoType, type Tri } from './types.js';
+import { WORD_CLASS, WORD_TOKEN } from './words.js';
 
 /** A package-level `var` (one name of a var spec). */
 export interface PackageVar {
@@ -258,7 +259,7 @@ export class PackageIndex {
     this.mentionCache = found;
     const names = [...this.vars.keys()].sort((a, b) => b.length - a.length);
     if (names.length === 0) return found;
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])(?:${names.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
+    const pattern = new RegExp(`(?<![${WORD_CLASS}.])(?:${names.map(escapeRegExp).join('|')})(?![${WORD_CLASS}])`, 'g');
     for (const file of this.files) {
       for (const match of file.source.matchAll(pattern)) {
         const list = found.get(match[0]) ?? [];
@@ -384,8 +385,6 @@ export class PackageIndex {
 }
 
 const IDENT = '[\\p{L}_][\\p{L}\\p{N}_]*';
-/** An identifier-like token, not preceded by another word character. */
-const WORD_TOKEN = /(?<![\p{L}\p{N}_])[\p{L}_][\p{L}\p{N}_]*/gu;
 /** `func Name` at the start of a function declaration. */
 const FUNC_HEADER = new RegExp(`^func\\s+(${IDENT})\\s*[([]`, 'u');
 /** `func (r *T[K]) Name(` at the start of a method declaration: pointer mark, receiver type, method name. */

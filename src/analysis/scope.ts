@@ -2,6 +2,7 @@ import type { GoFile } from './go-file.js';
 import type { PackageIndex } from './package-index.js';
 import type { SyntaxNode } from './parser.js';
 import { resultTypes, typeFromNode, UNKNOWN, type GoType } from './types.js';
+import { hasWordBetween, wordsBetween } from './words.js';
 
 /** Where a name was declared. */
 export type BindingKind = 'package' | 'local' | 'param' | 'result' | 'receiver';
@@ -21,6 +22,14 @@ export interface Binding {
   /** For `a, b := f()`: the one call on the right, and which of its results this name takes. */
   readonly tuple?: { readonly call: SyntaxNode; readonly index: number };
   /** The function (declaration or literal) a non-package binding belongs to. */
+  readonly func: SyntaxNode | null;
+}
+
+/** A block's statements (or a file's declarations) with their offsets, read from the tree once, and the function holding them. */
+interface StatementList {
+  readonly nodes: readonly SyntaxNode[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
   readonly func: SyntaxNode | null;
 }
 
@@ -71,8 +80,8 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
 export class Scope {
   private readonly resolved = new Map<string, Binding | undefined>();
   private readonly types = new Map<number, GoType>();
-  private topLevel: ReadonlyArray<readonly [number, number]> | undefined;
-  private readonly statementLists = new Map<number, readonly SyntaxNode[]>();
+  private topLevel: StatementList | undefined;
+  private readonly statementLists = new Map<number, StatementList>();
 
   constructor(
     readonly file: GoFile,
@@ -110,28 +119,25 @@ export class Scope {
   /** Whether the name appears (as a word) between the start of `at`'s top-level declaration and `at`. */
   private declaredLocallyBefore(name: string, at: SyntaxNode): boolean {
     const top = this.topLevelStart(at.startIndex);
-    return top === undefined || wordBetween(this.file.source, name, top, at.startIndex);
+    return top === undefined || hasWordBetween(this.file.source, name, top, at.startIndex);
   }
 
   /** The start offset of the top-level declaration containing an offset (binary search over the file's children). */
   private topLevelStart(offset: number): number | undefined {
-    this.topLevel ??= this.file.root.namedChildren.map((c) => [c.startIndex, c.endIndex] as const);
-    let low = 0;
-    let high = this.topLevel.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if ((this.topLevel[mid]?.[1] ?? 0) <= offset) low = mid + 1;
-      else high = mid;
-    }
-    const found = this.topLevel[low];
-    return found && found[0] <= offset ? found[0] : undefined;
+    this.topLevel ??= this.statementsOf(this.file.root);
+    const i = indexContaining(this.topLevel.ends, this.topLevel.starts, offset);
+    return i < 0 ? undefined : this.topLevel.starts[i];
   }
 
-  /** The statements of a statement list, read from the tree once. */
-  private statementsOf(list: SyntaxNode): readonly SyntaxNode[] {
-    let statements = this.statementLists.get(list.id);
-    if (!statements) this.statementLists.set(list.id, (statements = list.namedChildren));
-    return statements;
+  /** The statements of a statement list (or a file's declarations), their offsets and their function, read from the tree once. */
+  private statementsOf(list: SyntaxNode): StatementList {
+    let found = this.statementLists.get(list.id);
+    if (!found) {
+      const nodes = list.namedChildren;
+      found = { nodes, starts: nodes.map((n) => n.startIndex), ends: nodes.map((n) => n.endIndex), func: enclosingFunction(list) };
+      this.statementLists.set(list.id, found);
+    }
+    return found;
   }
 
   private walkUp(name: string, at: SyntaxNode): Binding | undefined {
@@ -192,15 +198,14 @@ export class Scope {
         // `child` are looked at from the nearest mention of the name backwards.
         const mentions = wordsBetween(this.file.source, name, parent.startIndex, child.startIndex);
         if (mentions.length === 0) return undefined;
-        const statements = this.statementsOf(parent);
-        const func = enclosingFunction(parent);
+        const list = this.statementsOf(parent);
         let last = -1;
         for (let m = mentions.length - 1; m >= 0; m--) {
-          const i = indexContaining(statements, mentions[m] ?? 0);
+          const i = indexContaining(list.ends, list.starts, mentions[m] ?? 0);
           if (i < 0 || i === last) continue;
           last = i;
-          const statement = statements[i];
-          const found = statement ? declaredByStatement(statement, name, func) : undefined;
+          const statement = list.nodes[i];
+          const found = statement ? declaredByStatement(statement, name, list.func) : undefined;
           if (found) return found;
         }
         return undefined;
@@ -410,40 +415,16 @@ export class Scope {
   }
 }
 
-const WORD_CHAR = /[\p{L}\p{N}_]/u;
-
-/** Whether `word` appears as a whole word in source[from, to) (in code, comments or strings alike). */
-function wordBetween(source: string, word: string, from: number, to: number): boolean {
-  return nextWord(source, word, from, to) >= 0;
-}
-
-/** The offsets where `word` appears as a whole word in source[from, to), in order. */
-function wordsBetween(source: string, word: string, from: number, to: number): number[] {
-  const found: number[] = [];
-  for (let at = nextWord(source, word, from, to); at >= 0; at = nextWord(source, word, at + 1, to)) found.push(at);
-  return found;
-}
-
-function nextWord(source: string, word: string, from: number, to: number): number {
-  for (let at = source.indexOf(word, from); at >= 0 && at + word.length <= to; at = source.indexOf(word, at + 1)) {
-    const before = source[at - 1] ?? ' ';
-    const after = source[at + word.length] ?? ' ';
-    if (!WORD_CHAR.test(before) && !WORD_CHAR.test(after)) return at;
-  }
-  return -1;
-}
-
-/** The index of the node (of nodes in source order) whose range contains an offset, or -1. */
-function indexContaining(nodes: readonly SyntaxNode[], offset: number): number {
+/** The index of the range (ranges in source order, given by their ends and starts) that contains an offset, or -1. */
+function indexContaining(ends: readonly number[], starts: readonly number[], offset: number): number {
   let low = 0;
-  let high = nodes.length;
+  let high = ends.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if ((nodes[mid]?.endIndex ?? 0) <= offset) low = mid + 1;
+    if ((ends[mid] ?? 0) <= offset) low = mid + 1;
     else high = mid;
   }
-  const node = nodes[low];
-  return node && node.startIndex <= offset ? low : -1;
+  return low < ends.length && (starts[low] ?? Infinity) <= offset ? low : -1;
 }
 
 function hasToken(node: SyntaxNode, token: string): boolean {

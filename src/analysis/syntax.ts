@@ -1,5 +1,6 @@
 import type { SyntaxNode } from './parser.js';
 import type { Binding, Scope } from './scope.js';
+import { wordsBetween } from './words.js';
 
 /**
  * Visits the nodes of a subtree in source order with a tree cursor. Return `false` from the
@@ -68,11 +69,9 @@ export function referencesTo(scope: Scope, root: SyntaxNode, binding: Binding): 
   const refs: SyntaxNode[] = [];
   const source = scope.file.source;
   const name = binding.name;
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_.])${name.replace(/[$]/g, '\\$')}(?![\\p{L}\\p{N}_])`, 'gu');
-  pattern.lastIndex = root.startIndex;
-  for (let match = pattern.exec(source); match && match.index < root.endIndex; match = pattern.exec(source)) {
-    const node = root.namedDescendantForIndex(match.index, match.index + name.length);
-    if (node.type !== 'identifier' || node.startIndex !== match.index || node.endIndex !== match.index + name.length) continue;
+  for (const at of wordsBetween(source, name, root.startIndex, root.endIndex, { notSelected: true })) {
+    const node = root.namedDescendantForIndex(at, at + name.length);
+    if (node.type !== 'identifier' || node.startIndex !== at || node.endIndex !== at + name.length) continue;
     if (node.id !== binding.declNode.id && sameBinding(scope.resolveIdent(node), binding)) refs.push(node);
   }
   return refs;

@@ -122,9 +122,12 @@ export default defineRule({
       const elem = elementType(scope, pkg, shape.target);
       if (!elem || elem.kind === 'qualified' || pkg.holdsPointers(elem) !== 'yes') continue;
       if (zeroedBefore(scope, statement, shape) || refilledAfter(scope, statement, shape)) continue;
-      // The shapes first, the owner's lifetime (the costly question) last.
-      if (silenced(file, scope, pkg, statement, shape)) continue;
-      const owner = ownerLifetime(file, scope, lifetimes, shape.target);
+      // A local or parameter (a cheap question) first, then the shapes, the lifetime of a field's
+      // owner (the costly question) last.
+      const target = unparen(shape.target);
+      const local = target?.type === 'identifier' ? ownerLifetime(file, scope, lifetimes, target) : undefined;
+      if (local?.lifetime === 'call' || silenced(file, scope, pkg, statement, shape)) continue;
+      const owner = local ?? ownerLifetime(file, scope, lifetimes, shape.target);
       if (owner.lifetime === 'call') continue;
       const inRange = rangesOver(statement, shape.key);
       report({
