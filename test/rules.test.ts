@@ -7,7 +7,7 @@ import type { Finding, SourceFile } from '../src/analysis/model.js';
 import { parseGoOrThrow } from '../src/analysis/parser.js';
 import { applyEdits } from '../src/fix/edits.js';
 import { RULES } from '../src/rules/index.js';
-import { fixtureSets, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
+import { fixtureSets, meetsWant, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
 
 function describeFinding(f: Finding): string {
   return `${f.path}:${f.line}: ${f.rule}@${f.confidence}: ${f.message}`;
@@ -28,14 +28,7 @@ for (const rule of RULES) {
         const unmatched = [...result.findings];
         const missing: string[] = [];
         for (const want of wants) {
-          const index = unmatched.findIndex(
-            (f) =>
-              f.path === want.path &&
-              f.line === want.line &&
-              f.rule === want.rule &&
-              f.confidence === want.confidence &&
-              want.pattern.test(f.message),
-          );
+          const index = unmatched.findIndex((f) => meetsWant(f, want));
           if (index < 0) missing.push(`${want.path}:${want.line}: want ${want.rule}@${want.confidence}: ${want.pattern.source}`);
           else unmatched.splice(index, 1);
         }

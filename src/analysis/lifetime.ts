@@ -23,7 +23,7 @@ import type { GoFile } from './go-file.js';
 import type { PackageIndex } from './package-index.js';
 import type { SyntaxNode } from './parser.js';
 import { enclosingFunction, type Binding } from './scope.js';
-import { argumentsOf, isBuiltin, referencesTo, unparen } from './syntax.js';
+import { argumentsOf, insideFuncLiteral, isBuiltin, referencesTo, unparen } from './syntax.js';
 import type { GoType } from './types.js';
 import { WORD_CLASS } from './words.js';
 
@@ -314,7 +314,7 @@ export class LifetimeModel {
     let answer: LifetimeEvidence = { lifetime: 'call', why: `kept only in the local ${binding.name}` };
     for (const ref of referencesTo(scope, body, binding)) {
       if (ref.startIndex >= writer.startIndex && ref.endIndex <= writer.endIndex) continue;
-      if (insideLiteralBelow(ref, binding.func)) return UNKNOWN;
+      if (insideFuncLiteral(ref, binding.func)) return UNKNOWN;
       const parent = unparenUp(ref).parent;
       // Writing the variable itself, or a field of what it points to, does not hand the value on.
       if (parent?.type === 'expression_list' && parent.parent?.childForFieldName('left')?.id === parent.id) continue;
@@ -382,11 +382,6 @@ function unparenUp(node: SyntaxNode): SyntaxNode {
   let n = node;
   while (n.parent?.type === 'parenthesized_expression') n = n.parent;
   return n;
-}
-
-function insideLiteralBelow(node: SyntaxNode, fn: SyntaxNode | null): boolean {
-  for (let n = node.parent; n && n.id !== fn?.id; n = n.parent) if (n.type === 'func_literal') return true;
-  return false;
 }
 
 /** The name of the package-declared type a value has (through one pointer). */

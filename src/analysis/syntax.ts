@@ -34,9 +34,9 @@ export function walkSameFunction(root: SyntaxNode, visit: (node: SyntaxNode) => 
   });
 }
 
-/** Whether a func literal lies between `node` and its ancestor `stop` (exclusive). */
-export function insideFuncLiteral(node: SyntaxNode, stop: SyntaxNode): boolean {
-  for (let n = node.parent; n && n.id !== stop.id; n = n.parent) if (n.type === 'func_literal') return true;
+/** Whether a func literal lies between `node` and its ancestor `stop` (exclusive; null: the file). */
+export function insideFuncLiteral(node: SyntaxNode, stop: SyntaxNode | null): boolean {
+  for (let n = node.parent; n && n.id !== stop?.id; n = n.parent) if (n.type === 'func_literal') return true;
   return false;
 }
 
@@ -117,4 +117,11 @@ export function isEndless(forStatement: SyntaxNode): boolean {
 /** Collapses whitespace so expressions can be compared by text. */
 export function normalizeText(text: string): string {
   return text.replace(/\s+/g, '');
+}
+
+/** The outermost function literal between `node` and the function `func` that holds it, or null. */
+export function outermostLiteral(node: SyntaxNode, func: SyntaxNode | null): SyntaxNode | null {
+  let found: SyntaxNode | null = null;
+  for (let n = node.parent; n && n.id !== func?.id; n = n.parent) if (n.type === 'func_literal') found = n;
+  return found;
 }

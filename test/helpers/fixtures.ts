@@ -22,6 +22,20 @@ export interface Want {
   readonly pattern: RegExp;
 }
 
+/** Whether a finding (from the analyzer or the CLI's JSON) is the one a want comment expects. */
+export function meetsWant(
+  finding: { readonly path: string; readonly line: number; readonly rule: string; readonly confidence: string; readonly message: string },
+  want: Want,
+): boolean {
+  return (
+    finding.path === want.path &&
+    finding.line === want.line &&
+    finding.rule === want.rule &&
+    finding.confidence === want.confidence &&
+    want.pattern.test(finding.message)
+  );
+}
+
 /** A directory of fixture files analysed together. */
 export interface FixtureSet {
   readonly dir: string;

@@ -4,7 +4,7 @@ import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
-import { argumentsOf, isBuiltin, referencesTo, unparen, walk } from '../../analysis/syntax.js';
+import { argumentsOf, isBuiltin, outermostLiteral, referencesTo, unparen, walk } from '../../analysis/syntax.js';
 import { isTestCode } from '../../analysis/test-code.js';
 import { defineRule } from '../define-rule.js';
 
@@ -211,10 +211,4 @@ function namedSignaller(file: GoFile, pkg: PackageIndex, ref: SyntaxNode): Signa
   const signals = [...use.closes, ...use.plainSends, ...use.guardedSends];
   if (body && signals.some((s) => s.startIndex < body.startIndex || s.endIndex > body.endIndex)) return undefined;
   return { go, func: target.node, file: target.file, signals };
-}
-
-function outermostLiteral(node: SyntaxNode, func: SyntaxNode): SyntaxNode | null {
-  let found: SyntaxNode | null = null;
-  for (let n = node.parent; n && n.id !== func.id; n = n.parent) if (n.type === 'func_literal') found = n;
-  return found;
 }

@@ -7,7 +7,7 @@ import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import type { Binding, Scope } from '../../analysis/scope.js';
 import { enclosingDeclaration, enclosingFunction } from '../../analysis/scope.js';
-import { argumentsOf, isBuiltin, loopsBetween, referencesTo, unparen } from '../../analysis/syntax.js';
+import { argumentsOf, insideFuncLiteral, isBuiltin, loopsBetween, outermostLiteral, referencesTo, unparen } from '../../analysis/syntax.js';
 import { isTestCode } from '../../analysis/test-code.js';
 import { replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
@@ -208,7 +208,7 @@ function localChannel(file: GoFile, scope: Scope, pkg: PackageIndex, func: Synta
       shares.push(ref);
       const go =
         literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'go_statement' ? literal.parent.parent : null;
-      if (!go || insideLiteral(go, func)) {
+      if (!go || insideFuncLiteral(go, func)) {
         escapes = true;
         continue;
       }
@@ -252,7 +252,7 @@ function namedSender(
   const list = ref.parent;
   const call = list?.type === 'argument_list' ? list.parent : null;
   const go = call?.parent;
-  if (!call || go?.type !== 'go_statement' || insideLiteral(go, func)) return undefined;
+  if (!call || go?.type !== 'go_statement' || insideFuncLiteral(go, func)) return undefined;
   const callee = unparen(call.childForFieldName('function'));
   const target = callee ? calledFunction(pkg, file, callee) : undefined;
   if (!target) return undefined;
@@ -292,17 +292,6 @@ function firstUnsharedSend(use: LocalChannel): SyntaxNode | undefined {
 function loopsAround(node: SyntaxNode): boolean {
   const func = enclosingFunction(node);
   return !!func && loopsBetween(node, func).length > 0;
-}
-
-function outermostLiteral(node: SyntaxNode, func: SyntaxNode): SyntaxNode | null {
-  let found: SyntaxNode | null = null;
-  for (let n = node.parent; n && n.id !== func.id; n = n.parent) if (n.type === 'func_literal') found = n;
-  return found;
-}
-
-function insideLiteral(node: SyntaxNode, func: SyntaxNode): boolean {
-  for (let n = node.parent; n && n.id !== func.id; n = n.parent) if (n.type === 'func_literal') return true;
-  return false;
 }
 
 /** A send in a `select` with another case: the sender has a way out. */
