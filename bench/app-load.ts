@@ -1,5 +1,5 @@
 /**
- * Load benchmark of the GitHub App: the real server process (`probot run` on the compiled app, its
+ * Load benchmark of the GitHub App: the real server process (`npm start`'s compiled server, its
  * analysis in the worker process of src/analysis/pool.ts) against the fake GitHub of the tests on
  * 127.0.0.1, driven by signed `pull_request.opened` webhooks: `--webhooks` of them spread evenly
  * over `--seconds`, at most `--concurrency` runs in flight. Every webhook is its own pull request

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the GitHub App: API requests per run and webhook-to-check-completed latency, for
  * pull requests of 1, 50 and 300 changed Go files in 1, 10 and 60 packages. It runs the real server
- * process (`probot run` on the compiled app) against the fake GitHub of the tests, with 50 ms added
+ * process (`npm start`'s compiled server) against the fake GitHub of the tests, with 50 ms added
  * to every answer, and sends signed webhooks over HTTP.
  *
  * Each scenario has two runs: the pull request is opened (every tenth changed file holds a leak),
@@ -157,7 +157,7 @@ function report(results: readonly Measurement[], latency: number, repeat: number
     '# GitHub App: requests per run and latency',
     '',
     `Measured by \`bench/app-requests.ts\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${process.platform}/${process.arch}):`,
-    `the real server process (\`probot run\`) against the fake GitHub of the tests with ${latency} ms added to every answer,`,
+    `the real server process (\`npm start\`) against the fake GitHub of the tests with ${latency} ms added to every answer,`,
     'driven by signed webhooks. Every tenth changed file holds a leak; the second run is a push that fixes one leak and',
     'adds one. The installation token (one request per installation per hour) is not counted.',
     `Latency: median of ${repeat} runs (min–max), from sending the webhook to GitHub receiving the completed check run.`,

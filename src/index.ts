@@ -1,6 +1,6 @@
 /**
- * The Probot app: wires webhook events to handlers and does nothing else. `npm start` runs it with
- * `probot run`; without APP_ID and PRIVATE_KEY, Probot serves its setup flow (app.yml) instead.
+ * The Probot app: wires webhook events to handlers and does nothing else. `npm start` serves it
+ * (src/bin/server.ts); without APP_ID and PRIVATE_KEY, Probot serves its setup flow (app.yml) instead.
  */
 import type { Context, Probot } from 'probot';
 import { AnalysisPool } from './analysis/pool.js';

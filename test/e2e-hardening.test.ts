@@ -1,9 +1,11 @@
 /**
  * End to end hardening: the real server process (analysis in its worker process, with a short
  * per-file budget) against the fake GitHub. A file over the budget is named in the check run; a
- * redelivered webhook (same X-GitHub-Delivery) is handled once.
+ * redelivered webhook (same X-GitHub-Delivery) is handled once; oversized webhook bodies are
+ * refused while they stream, before anything keeps them.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
@@ -22,6 +24,47 @@ function slowFile(functions: number): string {
     (_, i) => `func f${i}(p context.Context) {\n\tctx, _ := context.WithCancel(p)\n\t_ = ctx\n}\n`,
   );
   return `package slow\n\nimport "context"\n\n${body.join('')}`;
+}
+
+/**
+ * POSTs a body of `megabytes` MB to the webhook path, in 1 MB chunks, without a content-length
+ * (chunked) unless `declare` is set, with a (wrong) signature. Resolves with the status, or with
+ * 'reset' when the server closed the connection before answering.
+ */
+async function postLarge(port: number, megabytes: number, declare = false): Promise<number | 'reset'> {
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/github/webhooks',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': `large-${megabytes}-${String(declare)}`,
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        ...(declare ? { 'content-length': String(megabytes * chunk.length) } : {}),
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve('reset'));
+    let sent = 0;
+    const write = (): void => {
+      while (sent < megabytes) {
+        sent++;
+        if (!req.write(chunk)) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  });
 }
 
 describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
@@ -86,5 +129,31 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       .waitFor(() => fake.checkRuns.length === 2 && fake.checkRuns[1]?.status === 'completed', WAIT_MS, 'the second check run')
       .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
     assert.equal(fake.operations(from).filter((o) => o === 'checks/create').length, 1, failureContext());
+  });
+
+  it('refuses a webhook body larger than GitHub sends (25 MB) while it streams, and keeps serving', async () => {
+    const port = app?.port ?? 0;
+    const declared = await postLarge(port, 300, true);
+    assert.ok(declared === 413 || declared === 'reset', `a declared 300 MB body: ${declared}`);
+    const streamed = await postLarge(port, 40);
+    assert.ok(streamed === 413 || streamed === 'reset', `a streamed 40 MB body: ${streamed}`);
+    const ping = await fetch(`http://127.0.0.1:${port}/ping`);
+    assert.equal(await ping.text(), 'PONG');
+    // A well-formed delivery still gets through the guard to the signature check.
+    const wrong = await sendWebhook(port, SECRET, 'pull_request', webhook<Payload>('pull_request.opened'), { badSignature: true });
+    assert.equal(wrong.status, 400, wrong.body);
+  });
+
+  it('never logs a webhook payload, not even of a delivery it refuses', async () => {
+    const marker = 'payload-marker-7f3a9c';
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.pull_request.title = marker;
+    const from = app?.output.length ?? 0;
+    const wrong = await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload, { badSignature: true });
+    assert.equal(wrong.status, 400, wrong.body);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const logged = app?.output.slice(from).join('') ?? '';
+    assert.match(logged, /signature does not match/, 'the refusal is logged');
+    assert.ok(!logged.includes(marker), `the payload was logged:\n${logged.slice(0, 2000)}`);
   });
 });

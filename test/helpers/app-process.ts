@@ -1,5 +1,5 @@
 /**
- * Starts the real app the way `npm start` does (`probot run <compiled src/index.js>`) in a child
+ * Starts the real app the way `npm start` does (the compiled src/bin/server.js) in a child
  * process pointed at the fake GitHub through GHE_HOST/GHE_PROTOCOL, and sends it signed webhooks
  * over HTTP. Shared by the end-to-end test and the benchmark.
  */
@@ -37,9 +37,8 @@ export interface StartAppOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** The compiled app entry point, next to this helper's compiled output (works from dist/ and .build/app/). */
-export const APP_ENTRY = fileURLToPath(new URL('../../src/index.js', import.meta.url));
-const PROBOT_CLI = join(process.cwd(), 'node_modules', 'probot', 'bin', 'probot.js');
+/** The compiled server entry point, next to this helper's compiled output (works from dist/ and .build/app/). */
+export const SERVER_ENTRY = fileURLToPath(new URL('../../src/bin/server.js', import.meta.url));
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -56,7 +55,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * startApp runs `probot run` on the compiled app. The child gets a minimal environment (no
+ * startApp runs the compiled server. The child gets a minimal environment (no
  * inherited tokens) and runs in an empty temporary directory, because Probot loads `.env` from its
  * working directory and lets it override the environment.
  */
@@ -77,7 +76,7 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     NODE_ENV: 'test',
     ...options.env,
   };
-  const child = spawn(process.execPath, [PROBOT_CLI, 'run', APP_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
