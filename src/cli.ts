@@ -20,6 +20,7 @@ import { formatProblems, formatText, summaryLine } from './format/text.js';
 import { collectGoFiles, goVersionFromDisk } from './local/fs-source.js';
 import { localChange } from './local/git-source.js';
 import { RULE_IDS, RULES } from './rules/index.js';
+import { printable } from './format/safe-text.js';
 
 const USAGE = `usage: leakhound <command> [options]
 
@@ -186,7 +187,7 @@ export async function main(
     let filesAnalysed: number;
     if (options.command === 'check') {
       const local = collectGoFiles(options.paths, io.cwd);
-      for (const u of local.unreadable) io.err(`leakhound: ${u.path}: ${u.reason}\n`);
+      for (const u of local.unreadable) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
       if (local.unreadable.length > 0 && local.files.length === 0) return 2;
       const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
       io.err(formatProblems(result.problems.filter((p) => local.reported.has(p.path))));
@@ -219,7 +220,7 @@ export async function main(
     return findings.some((f) => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn)) ? 1 : 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`leakhound: ${message.split('\n')[0]}\n`);
+    io.err(`leakhound: ${printable(message.split('\n')[0] ?? '')}\n`);
     return 2;
   }
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { ruleDocsUrl } from '../rules/define-rule.js';
 import { ruleById } from '../rules/index.js';
 import { markerOf } from '../review/fingerprint.js';
+import { codeSpan, markdownMessage, urlPath } from './safe-text.js';
 import { suggestionBlock, type LineReplacement } from './suggestion.js';
 
 /** GitHub's limit on a check run's `summary` and `text`, and on a comment body. */
@@ -40,13 +41,13 @@ export type CommentFix = { readonly suggestion: LineReplacement } | { readonly r
  * fingerprint marker.
  */
 export function commentBody(finding: Finding, fingerprint: string, fix: CommentFix): string {
-  const why = escapeInline(sentence(finding.message)) + (finding.hint ? ` ${escapeInline(sentence(finding.hint))}` : '');
-  const parts = [`**${escapeInline(ruleTitle(finding.rule))}**`, why];
+  const why = markdownMessage(sentence(finding.message)) + (finding.hint ? ` ${markdownMessage(sentence(finding.hint))}` : '');
+  const parts = [`**${markdownMessage(ruleTitle(finding.rule))}**`, why];
   if (finding.fix && fix && 'suggestion' in fix) {
-    parts.push(`${escapeInline(sentence(finding.fix.message).replace(/\.$/, ':'))}\n\n${suggestionBlock(fix.suggestion.newLines)}`);
+    parts.push(`${markdownMessage(sentence(finding.fix.message).replace(/\.$/, ':'))}\n\n${suggestionBlock(fix.suggestion.newLines)}`);
   } else if (finding.fix) {
     const reason = fix && 'reason' in fix ? ` (no one-click suggestion: ${fix.reason})` : '';
-    parts.push(`Fix: ${escapeInline(sentence(finding.fix.message).replace(/\.$/, ''))}${reason}.`);
+    parts.push(`Fix: ${markdownMessage(sentence(finding.fix.message).replace(/\.$/, ''))}${reason}.`);
   }
   parts.push(footer(finding));
   parts.push(markerOf(fingerprint));
@@ -96,8 +97,8 @@ export function reviewBody(input: ReviewBodyInput): string {
 
 function listItem(l: ListedFinding, htmlUrl: string, sha: string): string {
   const f = l.finding;
-  const link = `[\`${f.path}:${f.line}\`](${htmlUrl}/blob/${sha}/${encodePath(f.path)}#L${f.line})`;
-  return `- ${link} **${escapeInline(ruleTitle(f.rule))}** (${f.severity}): ${escapeInline(f.message)} ${markerOf(l.fingerprint)}`;
+  const link = `[${codeSpan(`${f.path}:${f.line}`)}](${htmlUrl}/blob/${sha}/${urlPath(f.path)}#L${f.line})`;
+  return `- ${link} **${markdownMessage(ruleTitle(f.rule))}** (${f.severity}): ${markdownMessage(f.message)} ${markerOf(l.fingerprint)}`;
 }
 
 /** What the check-run summary reports besides the findings. */
@@ -177,7 +178,7 @@ export function checkSummary(input: SummaryInput): string {
     out.push('', '### Files not analysed', '');
     out.push(
       ...capList(
-        input.skipped.map((s) => `- \`${s.path}\`: ${escapeInline(s.reason)}`),
+        input.skipped.map((s) => `- ${codeSpan(s.path)}: ${markdownMessage(s.reason)}`),
         100,
       ),
     );
@@ -186,13 +187,13 @@ export function checkSummary(input: SummaryInput): string {
     out.push('', '### Configuration', '', 'Problems in `.github/leakhound.yml` (the affected settings use their defaults):', '');
     out.push(
       ...capList(
-        input.configErrors.map((e) => `- ${escapeInline(e)}`),
+        input.configErrors.map((e) => `- ${markdownMessage(e)}`),
         50,
       ),
     );
   }
   if (input.reviewNotes.length > 0) {
-    out.push('', '### Run', '', ...input.reviewNotes.map((n) => `- ${n}`));
+    out.push('', '### Run', '', ...input.reviewNotes.map((n) => `- ${markdownMessage(n)}`));
   }
   return truncate(out.join('\n'), GITHUB_TEXT_LIMIT);
 }
@@ -217,9 +218,9 @@ function confidenceLines(counts: ConfidenceCounts | undefined): string[] {
 export function checkText(inDiff: readonly ListedFinding[]): string | undefined {
   if (inDiff.length === 0) return undefined;
   const lines = inDiff.map(({ finding: f }) => {
-    const fix = f.fix ? ` Fix: ${escapeInline(sentence(f.fix.message))}` : f.hint ? ` ${escapeInline(sentence(f.hint))}` : '';
+    const fix = f.fix ? ` Fix: ${markdownMessage(sentence(f.fix.message))}` : f.hint ? ` ${markdownMessage(sentence(f.hint))}` : '';
     const sure = f.confidence === 'high' ? '' : ` (${f.confidence} confidence)`;
-    return `- **${f.severity}**${sure} \`${f.path}:${f.line}\` [\`${f.rule}\`](${ruleDocsUrl(f.rule)}): ${escapeInline(f.message)}.${fix}`;
+    return `- **${f.severity}**${sure} ${codeSpan(`${f.path}:${f.line}`)} [\`${f.rule}\`](${ruleDocsUrl(f.rule)}): ${markdownMessage(f.message)}.${fix}`;
   });
   return truncate(['## Findings in the changed lines', '', ...lines].join('\n'), GITHUB_TEXT_LIMIT);
 }
@@ -233,20 +234,8 @@ function sentence(text: string): string {
   return /[.!?:]$/.test(t) ? t : `${t}.`;
 }
 
-/** Escapes Markdown punctuation outside `code spans`, so messages about `*T` or `<-ch` render as written. */
-function escapeInline(text: string): string {
-  return text
-    .split(/(`[^`]*`)/)
-    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part : part.replace(/([<>*_|[\]\\])/g, '\\$1')))
-    .join('');
-}
-
 function escapeTable(text: string): string {
   return text.replace(/\|/g, '\\|');
-}
-
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 function capList(lines: readonly string[], max: number): string[] {

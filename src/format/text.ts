@@ -1,6 +1,7 @@
 import type { FileProblem, Finding } from '../analysis/model.js';
 import { lineChangeOf } from '../fix/line-change.js';
 import { plural, severityCounts } from './counts.js';
+import { printable } from './safe-text.js';
 
 /** Options of {@link formatText}. */
 export interface TextOptions {
@@ -29,17 +30,17 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   const out: string[] = [];
   for (const f of findings) {
     const tag = f.confidence === 'high' ? f.rule : `${f.rule}, ${f.confidence} confidence`;
-    out.push(`${f.path}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${f.message} [${tag}]`);
+    out.push(`${printable(f.path)}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${printable(f.message)} [${tag}]`);
     const source = options.sources?.get(f.path);
     const change = f.fix && source !== undefined ? lineChangeOf(source, f.fix) : undefined;
     if (f.fix && change) {
-      out.push(paint('dim', `    fix: ${f.fix.message}`));
-      for (const line of change.oldLines) out.push(paint('red', `    - ${line}`));
-      for (const line of change.newLines) out.push(paint('green', `    + ${line}`));
+      out.push(paint('dim', `    fix: ${printable(f.fix.message)}`));
+      for (const line of change.oldLines) out.push(paint('red', `    - ${printable(line, true)}`));
+      for (const line of change.newLines) out.push(paint('green', `    + ${printable(line, true)}`));
     } else if (f.fix) {
-      out.push(paint('dim', `    fix: ${f.fix.message}`));
+      out.push(paint('dim', `    fix: ${printable(f.fix.message)}`));
     }
-    if (f.hint) out.push(paint('dim', `    hint: ${f.hint}`));
+    if (f.hint) out.push(paint('dim', `    hint: ${printable(f.hint)}`));
   }
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
@@ -65,5 +66,7 @@ export function summaryLine(findings: readonly Finding[], filesAnalysed: number,
 
 /** One line per file that was skipped or only partly analysed. */
 export function formatProblems(problems: readonly FileProblem[]): string {
-  return problems.map((p) => `leakhound: ${p.path}: ${p.kind === 'skipped' ? 'skipped' : 'partly analysed'}: ${p.reason}\n`).join('');
+  return problems
+    .map((p) => `leakhound: ${printable(p.path)}: ${p.kind === 'skipped' ? 'skipped' : 'partly analysed'}: ${printable(p.reason)}\n`)
+    .join('');
 }

@@ -4,6 +4,7 @@ import type { Confidence, Fix, Severity } from '../analysis/model.js';
 import type { PackageIndex } from '../analysis/package-index.js';
 import type { SyntaxNode } from '../analysis/parser.js';
 import type { Scope } from '../analysis/scope.js';
+import { oneLine } from '../format/safe-text.js';
 
 /** The four rule families of RULES.md. */
 export type RuleFamily = 'globals' | 'goroutines' | 'residue' | 'pointer overuse';
@@ -107,9 +108,15 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-/** Fills `{{name}}` placeholders of a message template. */
+/**
+ * Fills `{{name}}` placeholders of a message template. Values are often source text (`q.items`,
+ * an expression over several lines): each is put on one line, so a message always is one.
+ */
 export function formatMessage(template: string, data: Readonly<Record<string, string>> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => data[key] ?? `{{${key}}}`);
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
+    const value = data[key];
+    return value === undefined ? `{{${key}}}` : oneLine(value);
+  });
 }
 
 /** The documentation URL of a rule, derived from its id. */
