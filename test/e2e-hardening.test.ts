@@ -156,4 +156,51 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     assert.match(logged, /signature does not match/, 'the refusal is logged');
     assert.ok(!logged.includes(marker), `the payload was logged:\n${logged.slice(0, 2000)}`);
   });
+
+  it('/recheck spam from a read-only user: a few reactions, one reply, and another pull request is reviewed without waiting', async () => {
+    fake.resetRecords();
+    const port = app?.port ?? 0;
+    const spam = Array.from({ length: 30 }, (_, i) => {
+      const payload = webhook<Payload>('issue_comment.created');
+      payload.comment.id = 9000 + i;
+      payload.comment.user.login = 'reader';
+      payload.sender.login = 'reader';
+      return sendWebhook(port, SECRET, 'issue_comment', payload);
+    });
+    await Promise.all(spam);
+    const other = fake.commit(snapshots.push1);
+    fake.openPull(3, fake.commit(snapshots.base), other, 'Codertocat');
+    const opened = webhook<Payload>('pull_request.opened');
+    opened.number = 3;
+    opened.pull_request.number = 3;
+    opened.pull_request.head.sha = other;
+    const started = Date.now();
+    await sendWebhook(port, SECRET, 'pull_request', opened);
+    await fake
+      .waitFor(() => fake.reviews.some((r) => r.pullNumber === 3), WAIT_MS, 'the review of the other pull request')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    const waited = Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(fake.issueComments.length, 1, 'one reply');
+    assert.equal(fake.reactions.filter((r) => r.content === 'confused').length, 3, 'three reactions');
+    assert.equal(fake.operations().filter((o) => o === 'repos/get-collaborator-permission-level').length, 3, 'three lookups');
+    // Four paced refusal writes at most stand before the review: a few seconds, not a minute.
+    assert.ok(waited < 20_000, `the other pull request waited ${waited} ms`);
+  });
+
+  it('/recheck when the permission lookup keeps failing: retried, then 😕 and a reply saying why', async () => {
+    fake.resetRecords();
+    fake.failNext('repos/get-collaborator-permission-level', 500, { message: 'Server Error' }, {}, 10);
+    const payload = webhook<Payload>('issue_comment.created');
+    payload.comment.id = 9500;
+    payload.comment.user.login = 'someone';
+    payload.sender.login = 'someone';
+    await sendWebhook(app?.port ?? 0, SECRET, 'issue_comment', payload);
+    await fake
+      .waitFor(() => fake.issueComments.length === 1, WAIT_MS, 'the reply')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    assert.ok(fake.operations().filter((o) => o === 'repos/get-collaborator-permission-level').length > 1, 'retried');
+    assert.deepEqual(fake.reactions, [{ commentId: 9500, content: 'confused' }]);
+    assert.match(fake.issueComments[0]?.body ?? '', /could not check whether you may ask for a re-check/);
+  });
 });

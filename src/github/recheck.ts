@@ -4,6 +4,7 @@ import { formatRecheckReply } from '../format/command.js';
 import { messageOf } from '../review/stage.js';
 import { canRecheck, react, reply, type CommandReaction } from './commands.js';
 import { getPullRequest } from './pull-requests.js';
+import { RefusalBudget, refusalKey } from './refusal-budget.js';
 import { reviewPullRequest, type EventContext, type RunDeps } from './run.js';
 
 /** Who asked for a re-check, where. */
@@ -17,15 +18,20 @@ export interface RecheckRequest {
   readonly htmlUrl: string;
 }
 
-/** What came of a `/recheck`. */
-export type RecheckOutcome = 'refused' | 'closed' | 'done' | 'failed';
+/** What came of a `/recheck`; `ignored`: a refused user's answers for the hour are used up. */
+export type RecheckOutcome = 'refused' | 'ignored' | 'closed' | 'done' | 'failed';
+
+/** The budget of the server when the dependencies bring none (one per process). */
+const serverBudget = new RefusalBudget();
 
 /**
  * recheck runs a `/recheck`: only the pull request's author or someone with write, maintain or
  * admin permission may ask. It reacts 👀 at once, runs a review of the current head, then reacts 🚀;
- * when refused or failed it reacts 😕 and replies once saying why. Reactions and replies are a
- * courtesy: when GitHub refuses one (an installation without the Issues permission answers 403),
- * that is logged and the re-check goes on.
+ * when it failed, or the permission could not be looked up, it reacts 😕 and replies once saying
+ * why. A refusal is answered as the {@link RefusalBudget} allows (a 😕, one reply per user and pull
+ * request an hour), so refused comments cannot fill the installation's write queue ahead of real
+ * reviews. Reactions and replies are a courtesy: when GitHub refuses one (an installation without
+ * the Issues permission answers 403), that is logged and the re-check goes on.
  */
 export async function recheck(context: EventContext, request: RecheckRequest, deps: RunDeps): Promise<RecheckOutcome> {
   const { log } = context;
@@ -37,12 +43,30 @@ export async function recheck(context: EventContext, request: RecheckRequest, de
     );
   const answer = (body: string): Promise<void> =>
     reply(octokit, repo, pullNumber, body, deps.retry).catch((error: unknown) => log.warn({ err: error }, 'could not reply to /recheck'));
-  const allowed = login === request.author || (await canRecheck(octokit, repo, login));
-  if (!allowed) {
-    log.info({ user: login, pr: pullNumber }, '/recheck refused: no write permission');
-    await reaction('confused');
-    await answer(formatRecheckReply(login, 'refused'));
-    return 'refused';
+  const budget = deps.refusals ?? serverBudget;
+  const key = refusalKey(repo, pullNumber, login);
+  if (login !== request.author) {
+    if (!budget.admit(key)) {
+      log.info({ user: login, pr: pullNumber }, '/recheck ignored: refused too often within the hour');
+      return 'ignored';
+    }
+    let allowed: boolean;
+    try {
+      allowed = await canRecheck(octokit, repo, login);
+    } catch (error) {
+      budget.settle(key, false);
+      log.warn({ err: error, user: login, pr: pullNumber }, '/recheck: the permission lookup failed');
+      await reaction('confused');
+      await answer(formatRecheckReply(login, 'unverified', messageOf(error)));
+      return 'failed';
+    }
+    const answerOf = budget.settle(key, !allowed);
+    if (!allowed) {
+      log.info({ user: login, pr: pullNumber }, '/recheck refused: no write permission');
+      if (answerOf.react) await reaction('confused');
+      if (answerOf.reply) await answer(formatRecheckReply(login, 'refused'));
+      return 'refused';
+    }
   }
   await reaction('eyes');
   try {

@@ -8,6 +8,7 @@ import { hardenClient, type GitHubClient, type RepoRef, type RetryOptions } from
 import { loadRepoConfig, type ConfigReader } from './config.js';
 import { findPullRequestsForSha } from './pull-requests.js';
 import { createPullRequestSource } from './pr-source.js';
+import type { RefusalBudget } from './refusal-budget.js';
 import { createReviewSink, type PullRequestStateData } from './review-reporter.js';
 
 /** The parts of a Probot context a run uses. */
@@ -24,6 +25,8 @@ export interface RunDeps {
   readonly retry?: RetryOptions;
   /** The time limit of one attempt of a GitHub request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** How refused `/recheck` comments are answered (default: one budget per process). */
+  readonly refusals?: RefusalBudget;
 }
 
 /** Which pull request and commit to review, and why. */
