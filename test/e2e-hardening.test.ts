@@ -203,4 +203,25 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     assert.deepEqual(fake.reactions, [{ commentId: 9500, content: 'confused' }]);
     assert.match(fake.issueComments[0]?.body ?? '', /could not check whether you may ask for a re-check/);
   });
+
+  for (const [operation, how] of [
+    ['pulls/list-files', 'half'],
+    ['pulls/list-files', 'reset'],
+    ['graphql:LeakhoundPackageFiles', 'half'],
+  ] as const) {
+    it(`retries an answer cut off midway (${operation}, ${how}) instead of analysing nothing`, async () => {
+      fake.resetRecords();
+      fake.cutNext(operation, how);
+      const payload = webhook<Payload>('pull_request.synchronize');
+      payload.pull_request.head.sha = head;
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+      await fake
+        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+      const run = fake.checkRuns[0];
+      assert.equal(fake.operations().filter((o) => o === operation).length, 2, `retried once: ${failureContext()}`);
+      assert.equal(run?.annotations.length, 3, run?.output.summary);
+      assert.doesNotMatch(run?.output.summary ?? '', /Nothing to analyse/);
+    });
+  }
 });

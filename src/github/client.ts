@@ -73,12 +73,37 @@ type Fetch = typeof globalThis.fetch & { [TIMED]?: true };
 const hardened = new WeakSet<object>();
 
 /**
- * hardenClient gives every attempt of every request of `octokit` a time limit. Why: Octokit uses
- * `fetch` without a timeout, so a GitHub that never answers would hold a run (and its pull request's
- * queue) forever. An attempt over the limit fails with a TimeoutError, which @octokit/request turns
- * into a status-500 RequestError, which Probot's @octokit/plugin-retry retries like any 5xx: at most
- * 3 more attempts, 1, 4 and 9 seconds apart. The limit wraps `fetch` (not the request), so each
- * retry gets a fresh one. Idempotent: a client is hardened once.
+ * readWhole reads an answer's body to its end (under the attempt's time limit) and checks it is
+ * all there: as long as its Content-Length says (when not compressed), and JSON that parses when
+ * it says it is JSON. Returns an equivalent response over the bytes read.
+ */
+async function readWhole(response: Response): Promise<Response> {
+  if (!response.body) return response;
+  const body = Buffer.from(await response.arrayBuffer());
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (!response.headers.get('content-encoding') && Number.isFinite(declared) && body.length !== declared)
+    throw new Error(`GitHub's answer was cut off (${body.length} of ${declared} bytes)`);
+  if (/\bjson\b/i.test(response.headers.get('content-type') ?? '') && body.length > 0) {
+    try {
+      JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new Error(`GitHub's answer was cut off or is not JSON (${body.length} bytes)`);
+    }
+  }
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * hardenClient gives every attempt of every request of `octokit` a time limit, and reads each
+ * answer whole before Octokit sees it. Why: Octokit uses `fetch` without a timeout, so a GitHub
+ * that never answers would hold a run (and its pull request's queue) forever; and Octokit hands a
+ * JSON answer that does not parse (cut off midway) to the caller as a string, which a list of
+ * files then read as empty: "nothing to analyse", a green check on data never seen. An attempt
+ * over the limit, dropped midway, shorter than its Content-Length, or with JSON that does not
+ * parse fails in `fetch`, which @octokit/request turns into a status-500 RequestError, which
+ * Probot's @octokit/plugin-retry retries like any 5xx: at most 3 more attempts, 1, 4 and 9 seconds
+ * apart. The limit wraps `fetch` (not the request), so each retry gets a fresh one. Idempotent: a
+ * client is hardened once.
  */
 export function hardenClient(octokit: GitHubClient, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): GitHubClient {
   if (hardened.has(octokit)) return octokit;
@@ -87,9 +112,10 @@ export function hardenClient(octokit: GitHubClient, timeoutMs = DEFAULT_REQUEST_
     const request = (options.request ??= {}) as { fetch?: Fetch };
     const inner: Fetch = request.fetch ?? globalThis.fetch;
     if (inner[TIMED]) return;
-    const timed: Fetch = (input, init) => {
+    const timed: Fetch = async (input, init) => {
       const limit = AbortSignal.timeout(timeoutMs);
-      return inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
+      const response = await inner(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
+      return readWhole(response);
     };
     timed[TIMED] = true;
     request.fetch = timed;

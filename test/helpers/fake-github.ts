@@ -129,6 +129,7 @@ export class FakeGitHub {
   readonly #publicKey: KeyObject;
   readonly #tokens = new Set<string>();
   readonly #failures: Failure[] = [];
+  readonly #cuts: { readonly operation: string; readonly how: 'half' | 'reset'; remaining: number }[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #pullFilesCache = new Map<string, ReturnType<FakeGitHub['pullFiles']>>();
   #server: Server | undefined;
@@ -216,9 +217,18 @@ export class FakeGitHub {
     this.#failures.push({ operation, status: 504, body: { message: 'stalled by the test' }, headers: {}, remaining: times, delayMs });
   }
 
+  /**
+   * cutNext sends only the first half of the next `times` answers to `operation`: `half` ends the
+   * response there (a well-framed answer whose JSON stops midway), `reset` drops the connection.
+   */
+  cutNext(operation: string, how: 'half' | 'reset', times = 1): void {
+    this.#cuts.push({ operation, how, remaining: times });
+  }
+
   /** Forgets every pending failure. */
   clearFailures(): void {
     this.#failures.length = 0;
+    this.#cuts.length = 0;
   }
 
   /** Forgets what earlier tests did: requests, violations, reviews, threads, reactions, comments, check runs, file modes, failures. */
@@ -355,8 +365,17 @@ export class FakeGitHub {
       at: Date.now() - this.#started,
     });
     const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': answer.type ?? JSON_TYPE, ...(answer.headers ?? {}) });
-    res.end(text);
+    const cut = this.#cuts.find((c) => c.operation === operation && c.remaining > 0);
+    if (cut) {
+      cut.remaining--;
+      res.writeHead(answer.status, { 'content-type': answer.type ?? JSON_TYPE, ...(answer.headers ?? {}) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      if (cut.how === 'half') res.end();
+      else setTimeout(() => res.destroy(), 20);
+    } else {
+      res.writeHead(answer.status, { 'content-type': answer.type ?? JSON_TYPE, ...(answer.headers ?? {}) });
+      res.end(text);
+    }
     for (const waiter of [...this.#waiters]) waiter();
   }
 
