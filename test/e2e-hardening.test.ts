@@ -224,4 +224,54 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.doesNotMatch(run?.output.summary ?? '', /Nothing to analyse/);
     });
   }
+
+  describe('never green on what it did not analyse', () => {
+    const clean = 'package clean\n\n// A returns one.\nfunc A() int { return 1 }\n';
+    const runOf = async (
+      number: number,
+      files: Record<string, string>,
+      setup: (pull: ReturnType<FakeGitHub['openPull']>) => void = () => {},
+    ) => {
+      fake.resetRecords();
+      const sha = fake.commit({ ...snapshots.base, ...files });
+      const pull = fake.openPull(number, fake.commit(snapshots.base), sha, 'Codertocat');
+      setup(pull);
+      const payload = webhook<Payload>('pull_request.opened');
+      payload.number = number;
+      payload.pull_request.number = number;
+      payload.pull_request.head.sha = sha;
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+      await fake
+        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+      return fake.checkRuns[0];
+    };
+
+    it('a clean change is green', async () => {
+      const run = await runOf(10, { 'pkg/clean/clean.go': clean });
+      assert.equal(run?.conclusion, 'success', run?.output.summary);
+      assert.equal(run?.output.title, 'No leaks in the changed lines');
+    });
+
+    it('a Go file GitHub sent no diff for: neutral, and the title says so', async () => {
+      const run = await runOf(11, { 'pkg/clean/clean.go': clean }, (pull) => pull.omitPatch.add('pkg/clean/clean.go'));
+      assert.equal(run?.conclusion, 'neutral', run?.output.summary);
+      assert.equal(run?.output.title, 'No leaks in the analysed lines; 1 changed Go file not analysed');
+      assert.match(run?.output.summary ?? '', /Not everything in this pull request was analysed/);
+    });
+
+    it('a Go file over the per-file budget: neutral', async () => {
+      const run = await runOf(12, { 'pkg/clean/clean.go': clean, 'pkg/slow/slow.go': slowFile(12_000) });
+      assert.equal(run?.conclusion, 'neutral', run?.output.summary);
+      assert.match(run?.output.title ?? '', /1 changed Go file not analysed/);
+    });
+
+    it('more files than GitHub lists: neutral', async () => {
+      const many: Record<string, string> = { 'pkg/clean/clean.go': clean };
+      for (let i = 0; i < 3050; i++) many[`zz-docs/page-${String(i).padStart(4, '0')}.md`] = `page ${i}\n`;
+      const run = await runOf(13, many);
+      assert.equal(run?.conclusion, 'neutral', run?.output.summary);
+      assert.match(run?.output.title ?? '', /files past the first 3,000 not analysed/);
+    });
+  });
 });

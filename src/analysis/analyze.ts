@@ -91,6 +91,9 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   return { findings, problems, filesAnalysed };
 }
 
+/** Skip reasons that are choices, not gaps: generated code is not reviewed, a binary file is not Go source. */
+const DELIBERATE = new Set(['generated file', 'binary file']);
+
 /** Parses one file, or records why it is skipped (or only partly analysed). */
 function parseFile(
   source: SourceFile,
@@ -100,7 +103,8 @@ function parseFile(
 ): GoFile | undefined {
   const reason = skipReason(source, excluded, options.maxFileChars ?? DEFAULT_MAX_FILE_CHARS);
   if (reason) {
-    if (reason !== 'excluded') problems.push({ path: source.path, reason, kind: 'skipped' });
+    if (reason !== 'excluded')
+      problems.push({ path: source.path, reason, kind: 'skipped', ...(DELIBERATE.has(reason) ? { deliberate: true } : {}) });
     return undefined;
   }
   const parsed = timed(options.timings, '(parse)', () => parseGoRecovering(source.content, (options.parseBudgetMs ?? 5000) * 1000));

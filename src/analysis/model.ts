@@ -83,6 +83,8 @@ export interface FileProblem {
   readonly reason: string;
   /** `skipped`: nothing analysed; `partial`: analysed where the syntax tree was sound. */
   readonly kind: 'skipped' | 'partial';
+  /** Left out on purpose (generated code, a binary file): not a gap in the check. */
+  readonly deliberate?: boolean;
 }
 
 /** What the analyzer returns for a set of files. */

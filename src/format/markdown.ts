@@ -104,6 +104,8 @@ function listItem(l: ListedFinding, htmlUrl: string, sha: string): string {
 /** What the check-run summary reports besides the findings. */
 export interface SummaryInput {
   readonly sha: string;
+  /** What the run could not look at; the summary opens with it. */
+  readonly gaps?: CheckGaps;
   readonly config: Config;
   readonly configErrors: readonly string[];
   /** Every finding of the touched packages, marked against the diff. */
@@ -128,10 +130,35 @@ export interface ConfidenceCounts {
   readonly minConfidence: Confidence;
 }
 
-/** checkTitle is the check run's title: the count of findings in the change. */
-export function checkTitle(inDiff: readonly Finding[]): string {
-  if (inDiff.length === 0) return 'No leaks in the changed lines';
-  return `${plural(inDiff.length, 'leak')} in the changed lines (${severityCounts(inDiff)})`;
+/** What a run could not look at: changed Go files in scope it did not check, files past GitHub's list. */
+export interface CheckGaps {
+  /** Changed Go files that are neither excluded nor generated and were not (wholly) checked. */
+  readonly uncheckedFiles: number;
+  /** The pull request has more files than GitHub lists (3,000). */
+  readonly capped: boolean;
+}
+
+/** Whether a run left anything in scope unchecked. */
+export function hasGaps(gaps: CheckGaps): boolean {
+  return gaps.uncheckedFiles > 0 || gaps.capped;
+}
+
+function gapText(gaps: CheckGaps): string {
+  const parts = [
+    ...(gaps.uncheckedFiles > 0 ? [`${plural(gaps.uncheckedFiles, 'changed Go file')} not analysed`] : []),
+    ...(gaps.capped ? ['files past the first 3,000 not analysed'] : []),
+  ];
+  return parts.join('; ');
+}
+
+/** checkTitle is the check run's title: the count of findings in the change, and what was not analysed. */
+export function checkTitle(inDiff: readonly Finding[], gaps?: CheckGaps): string {
+  const found =
+    inDiff.length === 0
+      ? 'No leaks in the changed lines'
+      : `${plural(inDiff.length, 'leak')} in the changed lines (${severityCounts(inDiff)})`;
+  if (!gaps || !hasGaps(gaps)) return found;
+  return `${inDiff.length === 0 ? 'No leaks in the analysed lines' : found}; ${gapText(gaps)}`;
 }
 
 /**
@@ -141,6 +168,13 @@ export function checkTitle(inDiff: readonly Finding[]): string {
 export function checkSummary(input: SummaryInput): string {
   const inDiff = input.findings.filter((f) => f.inDiff);
   const out: string[] = [];
+  if (input.gaps && hasGaps(input.gaps)) {
+    out.push(
+      `> [!WARNING]\n> Not everything in this pull request was analysed (${gapText(input.gaps)}; see below), so this check is not green ` +
+        'even where it found nothing.',
+      '',
+    );
+  }
   if (input.supersededBy) {
     out.push(
       `> [!NOTE]\n> Superseded: the pull request moved on to ${input.supersededBy.slice(0, 7)} while ${input.sha.slice(0, 7)} was analysed, ` +

@@ -111,7 +111,7 @@ export async function fetchPackageFiles(
   ];
   const files: SourceFile[] = [];
   const goMods: SourceFile[] = [];
-  const problems: { path: string; reason: string }[] = [];
+  const problems: { path: string; reason: string; unchecked?: boolean }[] = [];
   const large: string[] = [];
   const take = (path: string, blob: BlobData | null | undefined): void => {
     if (!blob || !('byteSize' in blob)) return;
@@ -153,7 +153,7 @@ export async function fetchPackageFiles(
   }
   for (const [i, path] of large.entries()) {
     if (i >= MAX_LARGE_FILES) {
-      problems.push({ path, reason: 'too large to fetch' });
+      problems.push({ path, reason: 'too large to fetch', unchecked: true });
       continue;
     }
     let data: unknown;
@@ -165,11 +165,11 @@ export async function fetchPackageFiles(
     } catch (error) {
       // The commit or the file is gone (a force-push since the event): the other files are still analysed.
       if (statusOf(error) !== 404) throw error;
-      problems.push({ path, reason: 'no longer at the head commit (force-pushed away?)' });
+      problems.push({ path, reason: 'no longer at the head commit (force-pushed away?)', unchecked: true });
       continue;
     }
     const content = typeof data === 'string' ? data : undefined;
-    if (content === undefined) problems.push({ path, reason: 'could not be fetched as text' });
+    if (content === undefined) problems.push({ path, reason: 'could not be fetched as text', unchecked: true });
     else (path.endsWith('.go') ? files : goMods).push({ path, content });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

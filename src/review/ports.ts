@@ -37,8 +37,11 @@ export interface FetchedFiles {
   readonly files: SourceFile[];
   /** The go.mod files found among the candidates. */
   readonly goMods: SourceFile[];
-  /** Files that exist but could not be fetched, with the reason. */
-  readonly problems: { readonly path: string; readonly reason: string }[];
+  /**
+   * Files that exist but could not be fetched, with the reason; `unchecked` when they are Go code
+   * the run should have read (too large, gone): a gap in the check, not a file that is not Go source.
+   */
+  readonly problems: { readonly path: string; readonly reason: string; readonly unchecked?: boolean }[];
 }
 
 /** Reads the pull request and the repository. */

@@ -6,7 +6,17 @@ import type { SourceFile } from '../analysis/model.js';
 import { meetsConfidence, severityRank } from '../analysis/model.js';
 import type { Config } from '../config/schema.js';
 import { markFindings, type MarkedFinding } from '../diff/filter.js';
-import { bySeverity, checkSummary, checkText, checkTitle, reviewBody, ruleTitle, type ListedFinding } from '../format/markdown.js';
+import {
+  bySeverity,
+  checkSummary,
+  checkText,
+  checkTitle,
+  hasGaps,
+  reviewBody,
+  ruleTitle,
+  type CheckGaps,
+  type ListedFinding,
+} from '../format/markdown.js';
 import { fingerprintFindings } from './fingerprint.js';
 import { planReview, type PlanInput, type ReviewPlan } from './plan.js';
 import type {
@@ -87,14 +97,19 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const skipped: SkippedFile[] = [
     ...selection.skipped,
     ...fetched.problems.filter((p) => analysable.has(p.path)),
-    ...result.problems.filter((p) => analysable.has(p.path)).map((p) => ({ path: p.path, reason: p.reason })),
+    ...result.problems
+      .filter((p) => analysable.has(p.path))
+      .map((p) => ({ path: p.path, reason: p.reason, ...(p.deliberate ? {} : { unchecked: true }) })),
     ...selection.analysable
       .filter((p) => !fetchedPaths.has(p) && !fetched.problems.some((q) => q.path === p))
-      .map((path) => ({
-        path,
-        reason: 'not found at the head commit',
-      })),
+      .map((path) => ({ path, reason: 'not found at the head commit', unchecked: true })),
   ];
+  // What the check could not look at: it must not be green then, whatever was found elsewhere.
+  const gaps: CheckGaps = {
+    uncheckedFiles: new Set(skipped.filter((s) => s.unchecked).map((s) => s.path)).size,
+    // GitHub lists at most 3,000 files of a pull request (pulls.listFiles docs).
+    capped: prFiles.length >= 3000,
+  };
   const analysedPaths = new Set(selection.analysable.filter((p) => fetchedPaths.has(p) && !skippedPaths.has(p)));
   log.info(
     {
@@ -108,8 +123,7 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   );
 
   const notes: string[] = [];
-  // GitHub lists at most 3,000 files of a pull request (pulls.listFiles docs).
-  if (prFiles.length >= 3000) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
+  if (gaps.capped) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
   const review: ReviewOutcome = config.review_comments
     ? await reviewStep(target, ports, config, {
         inDiff: inline,
@@ -124,9 +138,10 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const { supersededBy, commentsPosted, listedInBody, threadsResolved, reviewError } = review;
 
   const checkResult: CheckResult = {
-    conclusion: conclusionOf(inDiff, config),
-    title: checkTitle(inDiff),
+    conclusion: conclusionOf(inDiff, config, gaps),
+    title: checkTitle(inDiff, gaps),
     summary: checkSummary({
+      gaps,
       sha: target.headSha,
       config,
       configErrors: loaded.errors,
@@ -261,8 +276,8 @@ function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, res
  * `neutral` when there are other findings, `success` when there are none. Medium and low findings
  * are advice: they never fail a pull request.
  */
-export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config): CheckResult['conclusion'] {
-  if (inDiff.length === 0) return 'success';
+export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config, gaps?: CheckGaps): CheckResult['conclusion'] {
+  if (inDiff.length === 0) return gaps && hasGaps(gaps) ? 'neutral' : 'success';
   const failOn = config.fail_on;
   if (failOn === 'never') return 'neutral';
   const fails = (f: MarkedFinding): boolean => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn);

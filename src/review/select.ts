@@ -9,6 +9,8 @@ import type { PullRequestFile } from './ports.js';
 export interface SkippedFile {
   readonly path: string;
   readonly reason: string;
+  /** Go code in scope that the run could not check (not excluded, not generated): the check cannot be green. */
+  readonly unchecked?: boolean;
 }
 
 /** What a run looks at, decided from the pull request's file list and the configuration. */
@@ -58,7 +60,11 @@ export function selectGoFiles(files: readonly PullRequestFile[], config: Config)
     }
     // A file that was only moved (renamed, nothing changed) has no patch either, and nothing to place.
     if (file.patch === undefined && !(status === 'renamed' && file.changes === 0)) {
-      skipped.push({ path: file.filename, reason: 'GitHub sent no diff for it (too large); analysed for context, findings not placed' });
+      skipped.push({
+        path: file.filename,
+        reason: 'GitHub sent no diff for it (too large); analysed for context, findings not placed',
+        unchecked: true,
+      });
     }
     analysable.push(file.filename);
   }
