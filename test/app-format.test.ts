@@ -121,7 +121,7 @@ describe('markdown', () => {
 
   it('lists overflow in the review body with a marker each', () => {
     const listed = [1, 2].map((line) => ({ finding: finding({ path: 'p/a.go', line }), fingerprint: String(line).repeat(16) }));
-    const body = reviewBody({
+    const { body } = reviewBody({
       htmlUrl: 'https://github.com/o/r',
       sha: 'abcdef1234567',
       posted: [],

@@ -11,6 +11,7 @@ import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
 import { FakeGitHub } from './helpers/fake-github.js';
+import { markersIn } from '../src/review/fingerprint.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -273,5 +274,30 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.equal(run?.conclusion, 'neutral', run?.output.summary);
       assert.match(run?.output.title ?? '', /files past the first 3,000 not analysed/);
     });
+  });
+
+  it('with 400 findings, lists in the review body only what fits, and says exactly how many and where the rest are', async () => {
+    fake.resetRecords();
+    const sha = fake.commit({ ...snapshots.base, 'pkg/slow/slow.go': slowFile(400) });
+    fake.openPull(20, fake.commit(snapshots.base), sha, 'Codertocat');
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.number = 20;
+    payload.pull_request.number = 20;
+    payload.pull_request.head.sha = sha;
+    await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+    await fake
+      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    const review = fake.reviews[0];
+    assert.ok(review, failureContext());
+    assert.equal(review.comments.length, 25);
+    const listed = markersIn(review.body).length;
+    assert.ok(listed > 0 && listed < 375, `${listed} listed in the body`);
+    assert.ok(review.body.length <= 65_535);
+    assert.match(review.body, new RegExp(`${375 - listed} more findings did not fit in this review`));
+    const summary = fake.checkRuns[0]?.output.summary ?? '';
+    assert.match(summary, new RegExp(`Listed ${listed} findings in the review body\\.`));
+    assert.match(summary, new RegExp(`${375 - listed} more findings did not fit in the review`));
+    assert.equal(fake.checkRuns[0]?.annotations.length, 400);
   });
 });

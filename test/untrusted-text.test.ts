@@ -130,7 +130,7 @@ describe('untrusted text in reports', () => {
         overflow: [listed],
         unplaced: [listed],
         maxComments: 1,
-      }),
+      }).body,
     );
     assertInert(
       checkSummary({

@@ -74,25 +74,51 @@ export interface ReviewBodyInput {
   readonly maxComments: number;
 }
 
+/** A review body, and which of the findings it was asked to list fit in it. */
+export interface ReviewBody {
+  readonly body: string;
+  /** The findings listed in the body (each with its marker), in order; the rest did not fit. */
+  readonly listed: readonly ListedFinding[];
+}
+
 /**
  * reviewBody renders the review's body: a one-line count, then the findings that are not comments
- * (over the limit, or not placeable), each with its hidden marker so a later run does not list it again.
+ * (over the limit, or not placeable), each with its hidden marker so a later run does not list it
+ * again. Whole items are listed while they fit GitHub's limit (`limit`, for tests); the body says
+ * how many did not and that the check run lists them, and the result says which did.
  */
-export function reviewBody(input: ReviewBodyInput): string {
+export function reviewBody(input: ReviewBodyInput, limit = GITHUB_TEXT_LIMIT): ReviewBody {
   const all = [...input.posted, ...input.overflow, ...input.unplaced].map((l) => l.finding);
-  const lines = [
-    `**leakhound** found ${plural(all.length, 'new leak')} in this change (${severityCounts(all)}) at ${input.sha.slice(0, 7)}.`,
-  ];
-  if (input.overflow.length > 0) {
-    lines.push('', `Not posted as comments (at most ${input.maxComments} per run, most severe first):`, '');
-    lines.push(...input.overflow.map((l) => listItem(l, input.htmlUrl, input.sha)));
+  const head = `**leakhound** found ${plural(all.length, 'new leak')} in this change (${severityCounts(all)}) at ${input.sha.slice(0, 7)}.`;
+  const sections = [
+    { title: `Not posted as comments (at most ${input.maxComments} per run, most severe first):`, items: input.overflow },
+    { title: 'On lines a comment cannot be attached to:', items: input.unplaced },
+  ].filter((s) => s.items.length > 0);
+  const wanted = sections.reduce((n, s) => n + s.items.length, 0);
+  const tail = (left: number): string =>
+    left > 0
+      ? `<sub>${plural(left, 'more finding')} did not fit in this review; the check run **leakhound** lists every finding of this commit.</sub>`
+      : '<sub>The check run **leakhound** lists every finding of this commit.</sub>';
+  // Room for the longest tail there can be, so the items that fit stay fitted whatever is left out.
+  const room = limit - tail(wanted).length - 2;
+  const lines = [head];
+  let size = head.length;
+  const listed: ListedFinding[] = [];
+  let full = false;
+  for (const section of sections) {
+    for (const [i, item] of section.items.entries()) {
+      const text = `${i === 0 ? `\n${section.title}\n\n` : ''}${listItem(item, input.htmlUrl, input.sha)}`;
+      if (full || size + 1 + text.length > room) {
+        full = true;
+        break;
+      }
+      lines.push(text);
+      size += 1 + text.length;
+      listed.push(item);
+    }
   }
-  if (input.unplaced.length > 0) {
-    lines.push('', 'On lines a comment cannot be attached to:', '');
-    lines.push(...input.unplaced.map((l) => listItem(l, input.htmlUrl, input.sha)));
-  }
-  lines.push('', '<sub>The check run **leakhound** lists every finding of this commit.</sub>');
-  return truncate(lines.join('\n'), GITHUB_TEXT_LIMIT);
+  lines.push('', tail(wanted - listed.length));
+  return { body: lines.join('\n'), listed };
 }
 
 function listItem(l: ListedFinding, htmlUrl: string, sha: string): string {

@@ -218,7 +218,7 @@ async function reviewStep(target: RunTarget, ports: RunPorts, config: Config, in
       notes.push(`Could not resolve the threads of fixed findings: ${messageOf(error)}.`);
     }
   }
-  notes.push(...reviewNotes(plan, posted.commentsPosted, posted.listedInBody, threadsResolved, posted.refusal));
+  notes.push(...reviewNotes(plan, posted, threadsResolved));
   return { ...posted, threadsResolved, notes };
 }
 
@@ -228,17 +228,23 @@ async function postReview(
   reviews: ReviewSink,
   config: Config,
   log: RunLog,
-): Promise<{ commentsPosted: number; listedInBody: number; reviewError?: string; refusal?: string }> {
+): Promise<{ commentsPosted: number; listedInBody: number; notListed?: number; reviewError?: string; refusal?: string }> {
   if (plan.comments.length + plan.overflow.length + plan.unplaced.length === 0) return { commentsPosted: 0, listedInBody: 0 };
   const bodyInput = { htmlUrl: target.htmlUrl, sha: target.headSha, maxComments: config.max_comments };
   const comments = plan.comments.map(({ listed: _listed, ...draft }) => draft);
   try {
-    await reviews.postReview({
-      commitId: target.headSha,
-      body: reviewBody({ ...bodyInput, posted: plan.comments.map((c) => c.listed), overflow: plan.overflow, unplaced: plan.unplaced }),
-      comments,
+    const { body, listed } = reviewBody({
+      ...bodyInput,
+      posted: plan.comments.map((c) => c.listed),
+      overflow: plan.overflow,
+      unplaced: plan.unplaced,
     });
-    return { commentsPosted: comments.length, listedInBody: plan.overflow.length + plan.unplaced.length };
+    await reviews.postReview({ commitId: target.headSha, body, comments });
+    return {
+      commentsPosted: comments.length,
+      listedInBody: listed.length,
+      notListed: plan.overflow.length + plan.unplaced.length - listed.length,
+    };
   } catch (error) {
     log.warn({ err: error, status: statusOf(error) }, 'the review was refused');
     if (statusOf(error) !== 422 || comments.length === 0) {
@@ -248,23 +254,30 @@ async function postReview(
   // GitHub refused a comment despite the checks (a 422 names no comment): list everything in the body instead.
   const all = [...plan.comments.map((c) => c.listed), ...plan.unplaced];
   try {
-    await reviews.postReview({
-      commitId: target.headSha,
-      body: reviewBody({ ...bodyInput, posted: [], overflow: plan.overflow, unplaced: all }),
-      comments: [],
-    });
-    return { commentsPosted: 0, listedInBody: all.length + plan.overflow.length };
+    const { body, listed } = reviewBody({ ...bodyInput, posted: [], overflow: plan.overflow, unplaced: all });
+    await reviews.postReview({ commitId: target.headSha, body, comments: [] });
+    return { commentsPosted: 0, listedInBody: listed.length, notListed: all.length + plan.overflow.length - listed.length };
   } catch (error) {
     log.warn({ err: error }, 'the body-only review was refused too');
     return { commentsPosted: 0, listedInBody: 0, reviewError: messageOf(error), ...refusal(error) };
   }
 }
 
-function reviewNotes(plan: ReviewPlan, posted: number, listedInBody: number, resolved: number, refused: string | undefined): string[] {
+function reviewNotes(
+  plan: ReviewPlan,
+  outcome: { readonly commentsPosted: number; readonly listedInBody: number; readonly notListed?: number; readonly refusal?: string },
+  resolved: number,
+): string[] {
   const notes: string[] = [];
-  if (refused) notes.push(refused);
+  const { commentsPosted: posted, listedInBody, notListed = 0 } = outcome;
+  if (outcome.refusal) notes.push(outcome.refusal);
   if (posted > 0) notes.push(`Posted ${posted} review comment${posted === 1 ? '' : 's'}.`);
   if (listedInBody > 0) notes.push(`Listed ${listedInBody} finding${listedInBody === 1 ? '' : 's'} in the review body.`);
+  if (notListed > 0)
+    notes.push(
+      `${notListed} more finding${notListed === 1 ? '' : 's'} did not fit in the review (GitHub's 65,535-character limit): ` +
+        `${notListed === 1 ? 'it is' : 'they are'} listed here, as annotations of this check run.`,
+    );
   if (plan.alreadyReported > 0)
     notes.push(`${plan.alreadyReported} finding${plan.alreadyReported === 1 ? ' was' : 's were'} already reported.`);
   if (resolved > 0) notes.push(`Resolved ${resolved} thread${resolved === 1 ? '' : 's'} of fixed findings.`);
