@@ -14,6 +14,7 @@ import { join } from 'node:path';
 export const OPERATIONS = [
   'apps/create-installation-access-token',
   'checks/create',
+  'checks/list-for-ref',
   'checks/update',
   'issues/create-comment',
   'pulls/create-review',

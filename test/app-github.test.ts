@@ -107,7 +107,7 @@ describe('src/github against the fake GitHub', () => {
 
   it('completes a check run with 120 annotations in three requests, the last one completing it', async () => {
     const sha = fake.commit({ 'a.go': 'package a\n' });
-    const sink = createCheckSink({ octokit: fakeClient(fake), repo, pullNumber: 2 });
+    const sink = createCheckSink({ octokit: fakeClient(fake), repo, pullNumber: 2, runId: 'run-1' });
     const handle = await sink.start(sha);
     const annotations: Annotation[] = Array.from({ length: 120 }, (_, i) => ({
       path: 'a.go',
@@ -134,7 +134,7 @@ describe('src/github against the fake GitHub', () => {
     const base = fake.commit({ 'a.go': 'package a\n' });
     const head = fake.commit({ 'a.go': 'package a\n\nfunc f() {\n\tg()\n}\n' });
     fake.openPull(3, base, head);
-    const sink = createReviewSink({ octokit: fakeClient(fake), repo, pullNumber: 3 });
+    const sink = createReviewSink({ octokit: fakeClient(fake), repo, pullNumber: 3, runId: 'run-1' });
     await sink.postReview({
       commitId: head,
       body: `summary ${markerOf('cccccccccccccccc')}`,
@@ -190,7 +190,13 @@ describe('src/github against the fake GitHub', () => {
     const sha = fake.commit({ 'c.go': 'package c\n' });
     fake.failNext('checks/create', 403, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '7' });
     const waits: number[] = [];
-    const sink = createCheckSink({ octokit: fakeClient(fake), repo, pullNumber: 2, retry: { sleep: async (ms) => void waits.push(ms) } });
+    const sink = createCheckSink({
+      octokit: fakeClient(fake),
+      repo,
+      pullNumber: 2,
+      runId: 'run-1',
+      retry: { sleep: async (ms) => void waits.push(ms) },
+    });
     await sink.start(sha);
     assert.deepEqual(waits, [7000]);
     assert.deepEqual(fake.operations(), ['checks/create', 'checks/create']);

@@ -106,11 +106,12 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
 
     it('honours retry-after on a 403 secondary rate limit (a read) and on a 429 (a write)', async () => {
       fake.failNext('pulls/list-files', 403, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '3' });
-      // Probot's retry plugin retries a 429 three times on its own; then GitHub's retry-after is honoured.
-      fake.failNext('checks/create', 429, { message: 'Too Many Requests' }, { 'retry-after': '30' }, 4);
+      // Creating the check run is not retried by Octokit's retry plugin (a lost answer may hide a
+      // done write); GitHub's retry-after is honoured.
+      fake.failNext('checks/create', 429, { message: 'Too Many Requests' }, { 'retry-after': '30' });
       await receive('pull_request', prEvent('opened'));
       assert.deepEqual(waits, [30_000, 3_000]);
-      assert.equal(count('checks/create'), 5);
+      assert.equal(count('checks/create'), 2);
       assert.equal(count('pulls/list-files'), 2);
       assert.equal(lastRun()?.status, 'completed');
       assert.deepEqual(anchors(lastRun()), LEAKS);

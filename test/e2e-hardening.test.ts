@@ -88,7 +88,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       privateKey: keys.privateKey,
       secret: SECRET,
       gheHost: fake.host,
-      env: { LEAKHOUND_FILE_BUDGET_MS: '400' },
+      env: { LEAKHOUND_FILE_BUDGET_MS: '400', LEAKHOUND_REQUEST_TIMEOUT_MS: '3000' },
     });
   });
 
@@ -299,5 +299,55 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     assert.match(summary, new RegExp(`Listed ${listed} findings in the review body\\.`));
     assert.match(summary, new RegExp(`${375 - listed} more findings did not fit in the review`));
     assert.equal(fake.checkRuns[0]?.annotations.length, 400);
+  });
+
+  describe('writes GitHub did although its answer was lost are adopted, not repeated', () => {
+    const run = async (): Promise<void> => {
+      const payload = webhook<Payload>('pull_request.synchronize');
+      payload.pull_request.head.sha = head;
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+      await fake
+        .waitFor(
+          () => fake.checkRuns.length > 0 && fake.checkRuns.every((r) => r.status === 'completed'),
+          WAIT_MS,
+          'the check run to complete',
+        )
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    };
+
+    it('createReview answers 502 after creating the review: one review, every comment once', async () => {
+      fake.resetRecords();
+      fake.failAfterWork('pulls/create-review', 502);
+      await run();
+      assert.equal(fake.reviews.length, 1, failureContext());
+      assert.equal(fake.operations().filter((o) => o === 'pulls/create-review').length, 1, 'not posted again');
+      assert.equal(fake.checkRuns[0]?.conclusion, 'failure', fake.checkRuns[0]?.output.summary);
+      assert.match(fake.checkRuns[0]?.output.summary ?? '', /Posted 3 review comments/);
+    });
+
+    it('createReview answers later than the client waits: one review', async () => {
+      fake.resetRecords();
+      fake.failAfterWork('pulls/create-review', 504, 1, 4000);
+      await run();
+      assert.equal(fake.reviews.length, 1, failureContext());
+    });
+
+    it('checks.create answers later than the client waits: one check run, completed', async () => {
+      fake.resetRecords();
+      fake.failAfterWork('checks/create', 504, 1, 4000);
+      await run();
+      assert.equal(fake.checkRuns.length, 1, failureContext());
+      assert.equal(fake.checkRuns[0]?.status, 'completed');
+      assert.equal(fake.operations().filter((o) => o === 'checks/create').length, 1, 'not created again');
+    });
+
+    it('a write GitHub did not do is retried', async () => {
+      fake.resetRecords();
+      fake.failNext('pulls/create-review', 502, { message: 'Bad Gateway' });
+      await run();
+      assert.equal(fake.reviews.length, 1, failureContext());
+      assert.equal(fake.operations().filter((o) => o === 'pulls/create-review').length, 2);
+    });
   });
 });

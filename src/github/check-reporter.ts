@@ -1,6 +1,7 @@
 /** Writes the "leakhound" check run: created in progress, completed with annotations 50 at a time. */
 import type { Annotation, CheckResult, CheckRunHandle, CheckSink } from '../review/ports.js';
 import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
+import { NO_AUTOMATIC_RETRY, writeOnce } from './write-once.js';
 
 /** The check run's name; also how re-run events are recognised as ours. */
 export const CHECK_NAME = 'leakhound';
@@ -13,8 +14,10 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 export interface CheckSinkOptions {
   readonly octokit: GitHubClient;
   readonly repo: RepoRef;
-  /** The pull request, kept as the check run's external_id. */
+  /** The pull request; with the run's id, the check run's external_id (`2/<run id>`). */
   readonly pullNumber: number;
+  /** This run's id: finds the check run again when GitHub's answer to its creation was lost. */
+  readonly runId: string;
   readonly retry?: RetryOptions;
   readonly now?: () => Date;
 }
@@ -25,20 +28,35 @@ export function createCheckSink(options: CheckSinkOptions): CheckSink {
   const now = options.now ?? (() => new Date());
   return {
     async start(headSha) {
-      const { data } = await withRetryAfter(
-        () =>
-          octokit.rest.checks.create({
-            ...repo,
-            name: CHECK_NAME,
-            head_sha: headSha,
-            status: 'in_progress',
-            started_at: now().toISOString(),
-            external_id: String(options.pullNumber),
-            output: { title: 'Analysing', summary: `Looking for pointer leaks in the Go packages this pull request touches.` },
-          }),
-        options.retry,
-      );
-      return checkRunHandle(options, data.id, now);
+      const externalId = `${options.pullNumber}/${options.runId}`;
+      const create = async (): Promise<number> => {
+        const { data } = await withRetryAfter(
+          () =>
+            octokit.rest.checks.create({
+              ...repo,
+              name: CHECK_NAME,
+              head_sha: headSha,
+              status: 'in_progress',
+              started_at: now().toISOString(),
+              external_id: externalId,
+              output: { title: 'Analysing', summary: `Looking for pointer leaks in the Go packages this pull request touches.` },
+              ...NO_AUTOMATIC_RETRY,
+            }),
+          options.retry,
+        );
+        return data.id;
+      };
+      const find = async (): Promise<number | undefined> => {
+        const { data } = await octokit.rest.checks.listForRef({
+          ...repo,
+          ref: headSha,
+          check_name: CHECK_NAME,
+          filter: 'all',
+          per_page: 100,
+        });
+        return data.check_runs.find((run) => run.external_id === externalId)?.id;
+      };
+      return checkRunHandle(options, await writeOnce(create, find, options.retry), now);
     },
   };
 }

@@ -76,6 +76,13 @@ export const REVIEW_STATE_QUERY = `query LeakhoundReviewState($owner: String!, $
 }
 ${REVIEW_STATE_FRAGMENT}`;
 
+/** The latest reviews of a pull request: where a review whose creation's answer was lost is looked for. */
+export const RECENT_REVIEWS_QUERY = `query LeakhoundRecentReviews($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) { reviews(last: 20) { nodes { body viewerDidAuthor } } }
+  }
+}`;
+
 /** resolveThreadsMutation resolves several review threads in one request, one aliased field each. */
 export function resolveThreadsMutation(threadIds: readonly string[]): { query: string; variables: Record<string, string> } {
   const variables: Record<string, string> = {};

@@ -2,7 +2,8 @@
 import { markersIn } from '../review/fingerprint.js';
 import type { OurThread, ReviewSink, ReviewState } from '../review/ports.js';
 import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
-import { REVIEW_STATE_QUERY, resolveThreadsMutation } from './graphql.js';
+import { RECENT_REVIEWS_QUERY, REVIEW_STATE_QUERY, resolveThreadsMutation } from './graphql.js';
+import { NO_AUTOMATIC_RETRY, writeOnce } from './write-once.js';
 
 /** At most this many threads are resolved per GraphQL request. */
 export const RESOLVES_PER_REQUEST = 50;
@@ -39,6 +40,13 @@ export interface ReviewSinkOptions {
   readonly retry?: RetryOptions;
   /** The first page of the review state, when it came with the package files (see pr-source.ts). */
   readonly prefetched?: () => PullRequestStateData | undefined;
+  /** This run's id, marked in the review body (hidden). */
+  readonly runId: string;
+}
+
+/** The hidden mark of the run that posted a review. */
+export function runMarker(runId: string): string {
+  return `<!-- leakhound:run=${runId} -->`;
 }
 
 /** createReviewSink implements the pipeline's {@link ReviewSink}: GraphQL reads, `pulls.createReview`, `resolveReviewThread`. */
@@ -47,24 +55,40 @@ export function createReviewSink(options: ReviewSinkOptions): ReviewSink {
   return {
     readState: () => readReviewState(octokit, repo, pullNumber, options.prefetched?.(), options.retry),
     async postReview(review) {
-      await withRetryAfter(
-        () =>
-          octokit.rest.pulls.createReview({
-            ...repo,
-            pull_number: pullNumber,
-            commit_id: review.commitId,
-            event: 'COMMENT',
-            body: review.body,
-            comments: review.comments.map((c) => ({
-              path: c.path,
-              body: c.body,
-              line: c.line,
-              side: 'RIGHT' as const,
-              ...(c.startLine !== undefined ? { start_line: c.startLine, start_side: 'RIGHT' as const } : {}),
-            })),
-          }),
-        options.retry,
-      );
+      // The run's marker finds the review again when GitHub's answer to its creation was lost.
+      const marker = runMarker(options.runId);
+      const create = async (): Promise<true> => {
+        await withRetryAfter(
+          () =>
+            octokit.rest.pulls.createReview({
+              ...repo,
+              pull_number: pullNumber,
+              commit_id: review.commitId,
+              event: 'COMMENT',
+              body: `${review.body}\n\n${marker}`,
+              comments: review.comments.map((c) => ({
+                path: c.path,
+                body: c.body,
+                line: c.line,
+                side: 'RIGHT' as const,
+                ...(c.startLine !== undefined ? { start_line: c.startLine, start_side: 'RIGHT' as const } : {}),
+              })),
+              ...NO_AUTOMATIC_RETRY,
+            }),
+          options.retry,
+        );
+        return true;
+      };
+      const find = async (): Promise<true | undefined> => {
+        const data = await octokit.graphql<{
+          repository: {
+            pullRequest: { reviews: { nodes: ({ body: string; viewerDidAuthor: boolean } | null)[] | null } | null } | null;
+          } | null;
+        }>(RECENT_REVIEWS_QUERY, { owner: repo.owner, name: repo.repo, number: pullNumber });
+        const reviews = data.repository?.pullRequest?.reviews?.nodes ?? [];
+        return reviews.some((r) => r?.viewerDidAuthor && r.body.includes(marker)) ? true : undefined;
+      };
+      await writeOnce(create, find, options.retry);
     },
     async resolveThreads(threadIds) {
       const resolved: string[] = [];

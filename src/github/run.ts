@@ -1,4 +1,5 @@
 /** Wires the review pipeline to GitHub for one event: the only place the pieces meet. */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'probot';
 import { KeyedQueue } from '../review/lock.js';
 import type { Analyzer, RunReport } from '../review/ports.js';
@@ -64,6 +65,8 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
     if (waiting.get(key)?.report === report) waiting.delete(key);
     // The review state rides along with the package files (one GraphQL request instead of two).
     let prefetched: PullRequestStateData | undefined;
+    // Marks this run's check run and review, to find them when GitHub's answer to a write is lost.
+    const runId = randomUUID();
     return runReview(
       { owner: repo.owner, repo: repo.repo, pullNumber, headSha: request.headSha, htmlUrl: request.htmlUrl, trigger: request.trigger },
       {
@@ -76,8 +79,8 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
           ...retry,
         }),
         analyze: deps.analyze,
-        checks: createCheckSink({ octokit, repo, pullNumber, ...retry }),
-        reviews: createReviewSink({ octokit, repo, pullNumber, prefetched: () => prefetched, ...retry }),
+        checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry }),
+        reviews: createReviewSink({ octokit, repo, pullNumber, runId, prefetched: () => prefetched, ...retry }),
         log,
       },
     );

@@ -100,6 +100,8 @@ interface Failure {
   remaining: number;
   /** Hold the answer this long first (a GitHub that does not answer in time). */
   readonly delayMs?: number;
+  /** Do the work first, then answer with the failure (a proxy error or a lost answer after GitHub acted). */
+  readonly afterWork?: boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -215,6 +217,23 @@ export class FakeGitHub {
   /** stallNext holds the next `times` answers to `operation` for `delayMs` and then fails them with a 504 (the client should have given up). */
   stallNext(operation: string, delayMs: number, times = 1): void {
     this.#failures.push({ operation, status: 504, body: { message: 'stalled by the test' }, headers: {}, remaining: times, delayMs });
+  }
+
+  /**
+   * failAfterWork does the next `times` requests of `operation` and then answers them with an
+   * error, after `delayMs` when given (a 502 from a proxy, or an answer later than the client waits,
+   * once GitHub has already created the review or the check run).
+   */
+  failAfterWork(operation: string, status: number, times = 1, delayMs?: number): void {
+    this.#failures.push({
+      operation,
+      status,
+      body: { message: status === 502 ? 'Bad Gateway' : 'Server Error' },
+      headers: {},
+      remaining: times,
+      afterWork: true,
+      ...(delayMs !== undefined ? { delayMs } : {}),
+    });
   }
 
   /**
@@ -342,10 +361,12 @@ export class FakeGitHub {
           this.violations.push(`${operation}: ${check.errors.join('; ')}`);
           answer = { status: 422, body: { message: 'Invalid request', errors: check.errors } };
         } else {
+          const failure = this.#failure(operation);
           answer =
-            this.#failure(operation) ??
+            (failure && !failure.afterWork ? failure : undefined) ??
             (operation === 'apps/create-installation-access-token' ? this.#token(req) : this.#authorize(req, operation)) ??
             this.#rest(operation, check.pathParams, url, body);
+          if (failure?.afterWork) answer = failure;
         }
       } else {
         answer = { status: 404, body: { message: 'Not Found' } };
@@ -379,7 +400,7 @@ export class FakeGitHub {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
-  #failure(operation: string): Answer | undefined {
+  #failure(operation: string): (Answer & { readonly afterWork?: boolean }) | undefined {
     const failure = this.#failures.find((f) => f.operation === operation && f.remaining > 0);
     if (!failure) return undefined;
     failure.remaining--;
@@ -388,6 +409,7 @@ export class FakeGitHub {
       body: failure.body,
       headers: failure.headers,
       ...(failure.delayMs !== undefined ? { delayMs: failure.delayMs } : {}),
+      ...(failure.afterWork ? { afterWork: true } : {}),
     };
   }
 
@@ -456,6 +478,24 @@ export class FakeGitHub {
         return this.#createCheckRun(body as Record<string, unknown>);
       case 'checks/update':
         return this.#updateCheckRun(Number(params.check_run_id), body as Record<string, unknown>);
+      case 'checks/list-for-ref': {
+        const name = url.searchParams.get('check_name');
+        const runs = this.checkRuns.filter((r) => r.headSha === params.ref && (name === null || r.name === name));
+        return {
+          status: 200,
+          body: {
+            total_count: runs.length,
+            check_runs: runs.map((r) => ({
+              id: r.id,
+              head_sha: r.headSha,
+              name: r.name,
+              status: r.status,
+              conclusion: r.conclusion,
+              external_id: r.externalId ?? null,
+            })),
+          },
+        };
+      }
       case 'pulls/create-review':
         return pull ? this.#createReview(pull, body as ReviewBody) : notFound();
       case 'reactions/create-for-issue-comment': {
