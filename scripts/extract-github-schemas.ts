@@ -15,6 +15,7 @@ export const OPERATIONS = [
   'apps/create-installation-access-token',
   'checks/create',
   'checks/list-for-ref',
+  'checks/get',
   'checks/update',
   'issues/create-comment',
   'pulls/create-review',

@@ -4,13 +4,17 @@
  */
 import type { Context, Probot } from 'probot';
 import { AnalysisPool } from './analysis/pool.js';
-import type { RetryOptions } from './github/client.js';
+import type { GitHubClient, RetryOptions } from './github/client.js';
 import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
+import { OpenCheckRuns } from './github/open-check-runs.js';
+import { startStaleCheckSweeper } from './github/stale-check-runs.js';
 import { DeliveryLog, once } from './handlers/deliveries.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
 import type { Analyzer } from './review/ports.js';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 
 /** Options of {@link createLeakhound}; the defaults are the server's. */
 export interface LeakhoundOptions {
@@ -20,6 +24,18 @@ export interface LeakhoundOptions {
   readonly retry?: RetryOptions;
   /** The time limit of one attempt of a GitHub request; default LEAKHOUND_REQUEST_TIMEOUT_MS or 30 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Where open check runs are recorded, to complete them after a crash; default
+   * LEAKHOUND_STATE_DIR/open-check-runs.json (LEAKHOUND_STATE_DIR defaults to <tmp>/leakhound-<APP_ID>);
+   * `null` keeps the record in memory only.
+   */
+  readonly openRunsFile?: string | null;
+}
+
+/** The file of open check runs the server keeps unless told otherwise. */
+function defaultOpenRunsFile(): string {
+  const dir = process.env.LEAKHOUND_STATE_DIR || join(tmpdir(), `leakhound-${process.env.APP_ID ?? 'app'}`);
+  return join(dir, 'open-check-runs.json');
 }
 
 function envNumber(name: string): number | undefined {
@@ -60,11 +76,24 @@ function perInstallation<C extends Context>(app: Probot, handler: (context: C) =
 export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) => void {
   return (app) => {
     const timeout = options.requestTimeoutMs ?? envNumber('LEAKHOUND_REQUEST_TIMEOUT_MS');
+    const file = options.openRunsFile === undefined ? defaultOpenRunsFile() : options.openRunsFile;
+    const openRuns = new OpenCheckRuns(file ?? undefined);
+    if (openRuns.problem) app.log.warn(openRuns.problem);
     const deps: RunDeps = {
       analyze: options.analyze ?? defaultAnalyzer(),
+      openRuns,
       ...(options.retry ? { retry: options.retry } : {}),
       ...(timeout ? { requestTimeoutMs: timeout } : {}),
     };
+    const staleAfterMs = envNumber('LEAKHOUND_STALE_CHECK_MS');
+    const everyMs = envNumber('LEAKHOUND_SWEEP_EVERY_MS');
+    startStaleCheckSweeper({
+      openRuns,
+      clientFor: async (id) => (await app.auth(id)) as unknown as GitHubClient,
+      log: app.log,
+      ...(staleAfterMs ? { staleAfterMs } : {}),
+      ...(everyMs ? { everyMs } : {}),
+    });
     // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
     const deliveries = new DeliveryLog();
     app.on(

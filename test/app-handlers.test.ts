@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Probot } from 'probot';
-import leakhound from '../src/index.js';
+import { createLeakhound } from '../src/index.js';
 import { isRecheckCommand } from '../src/handlers/recheck-command.js';
 import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
@@ -38,7 +38,7 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
   before(async () => {
     fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
     await fake.start();
-    probot = await inProcessProbot(fake, keys.privateKey, leakhound);
+    probot = await inProcessProbot(fake, keys.privateKey, createLeakhound({ openRunsFile: null }));
   });
   after(() => fake.stop());
   beforeEach(() => {

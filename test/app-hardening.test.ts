@@ -61,6 +61,7 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
         analyze: async (files, options) => analyze(files, options),
         retry: { sleep: async (ms) => void waits.push(ms) },
         requestTimeoutMs: 1500,
+        openRunsFile: null,
       }),
       { retryAfterBaseValue: 5 },
     );

@@ -5,7 +5,10 @@
  * refused while they stream, before anything keeps them.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
@@ -348,6 +351,87 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       await run();
       assert.equal(fake.reviews.length, 1, failureContext());
       assert.equal(fake.operations().filter((o) => o === 'pulls/create-review').length, 2);
+    });
+  });
+
+  describe('check runs left in progress are completed later', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'leakhound-state-'));
+    after(() => rmSync(stateDir, { recursive: true, force: true }));
+    let smallHead = '';
+    before(() => {
+      smallHead = fake.commit(snapshots.push1);
+      fake.openPull(2, fake.commit(snapshots.base), smallHead, 'Codertocat');
+    });
+    const start = (env: Record<string, string> = {}): Promise<AppProcess> =>
+      startApp({
+        appId: APP_ID,
+        privateKey: keys.privateKey,
+        secret: SECRET,
+        gheHost: fake.host,
+        env: { LEAKHOUND_STATE_DIR: stateDir, LEAKHOUND_SWEEP_EVERY_MS: '300', ...env },
+      });
+    const open = async (server: AppProcess): Promise<void> => {
+      const payload = webhook<Payload>('pull_request.synchronize');
+      payload.pull_request.head.sha = smallHead;
+      await sendWebhook(server.port, SECRET, 'pull_request', payload);
+    };
+    const finished = (what: string): Promise<void> =>
+      fake
+        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, what)
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+
+    it('the server dies mid-run: the next server completes its check run as neutral, with Re-run', async () => {
+      fake.resetRecords();
+      fake.stallNext('pulls/list-files', 20_000);
+      const doomed = await start();
+      try {
+        await open(doomed);
+        await fake.waitFor(() => fake.checkRuns[0]?.status === 'in_progress', WAIT_MS, 'the check run to start');
+        const exited = new Promise((resolve) => doomed.child.once('exit', resolve));
+        doomed.child.kill('SIGKILL');
+        await exited;
+      } finally {
+        await doomed.stop();
+      }
+      fake.clearFailures();
+      assert.equal(fake.checkRuns[0]?.status, 'in_progress');
+      const next = await start();
+      try {
+        await finished('the orphaned check run to be completed');
+      } finally {
+        await next.stop();
+      }
+      const run = fake.checkRuns[0];
+      assert.equal(run?.conclusion, 'neutral');
+      assert.equal(run?.output.title, 'leakhound did not finish this run');
+      assert.match(run?.output.summary ?? '', /the leakhound server stopped while this run was in progress/);
+      assert.deepEqual(
+        run?.actions.map((a) => (a as { identifier: string }).identifier),
+        ['rerun'],
+      );
+      assert.equal(fake.checkRuns.length, 1);
+    });
+
+    it('GitHub refuses the final update (and the neutral one after it): completed once the deadline passes', async () => {
+      fake.resetRecords();
+      fake.failNext('checks/update', 422, { message: 'Unprocessable Entity' }, {}, 2);
+      const server = await start({ LEAKHOUND_STALE_CHECK_MS: '6000' });
+      try {
+        await open(server);
+        await fake.waitFor(
+          () => server.output.join('').includes('could not complete the check run either'),
+          WAIT_MS,
+          'the run to give up on its check run',
+        );
+        assert.equal(fake.checkRuns[0]?.status, 'in_progress', failureContext());
+        await finished('the stuck check run to be completed by the sweeper');
+      } finally {
+        await server.stop();
+      }
+      const run = fake.checkRuns[0];
+      assert.equal(run?.conclusion, 'neutral', failureContext());
+      assert.match(run?.output.summary ?? '', /this run did not finish within 6 seconds/);
+      assert.equal(fake.operations().filter((o) => o === 'checks/update').length, 3, failureContext());
     });
   });
 });

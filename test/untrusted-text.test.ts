@@ -165,6 +165,7 @@ describe('untrusted text in reports', () => {
             const result = analyze(files, options);
             return { ...result, findings: result.findings.map((f) => ({ ...f, message: `${f.message}: ${EVIL}`, hint: EVIL })) };
           },
+          openRunsFile: null,
         }),
       );
     });

@@ -20,6 +20,14 @@ export interface CheckSinkOptions {
   readonly runId: string;
   readonly retry?: RetryOptions;
   readonly now?: () => Date;
+  /** Told when the check run is created and when it is completed: a run left open is completed later by the sweeper. */
+  readonly tracker?: CheckRunTracker;
+}
+
+/** What {@link createCheckSink} reports about the check runs it opens and completes. */
+export interface CheckRunTracker {
+  opened(checkRunId: number): void;
+  closed(checkRunId: number): void;
 }
 
 /** createCheckSink implements the pipeline's {@link CheckSink} with `checks.create` and `checks.update`. */
@@ -56,7 +64,9 @@ export function createCheckSink(options: CheckSinkOptions): CheckSink {
         });
         return data.check_runs.find((run) => run.external_id === externalId)?.id;
       };
-      return checkRunHandle(options, await writeOnce(create, find, options.retry), now);
+      const checkRunId = await writeOnce(create, find, options.retry);
+      options.tracker?.opened(checkRunId);
+      return checkRunHandle(options, checkRunId, now);
     },
   };
 }
@@ -100,6 +110,7 @@ function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () =
           }),
         options.retry,
       );
+      options.tracker?.closed(checkRunId);
     },
   };
 }

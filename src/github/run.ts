@@ -4,10 +4,11 @@ import type { Logger } from 'probot';
 import { KeyedQueue } from '../review/lock.js';
 import type { Analyzer, RunReport } from '../review/ports.js';
 import { runReview } from '../review/run-review.js';
-import { createCheckSink } from './check-reporter.js';
+import { createCheckSink, type CheckRunTracker } from './check-reporter.js';
 import { hardenClient, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
 import { loadRepoConfig, type ConfigReader } from './config.js';
 import { findPullRequestsForSha } from './pull-requests.js';
+import type { OpenCheckRuns } from './open-check-runs.js';
 import { createPullRequestSource } from './pr-source.js';
 import type { RefusalBudget } from './refusal-budget.js';
 import { createReviewSink, type PullRequestStateData } from './review-reporter.js';
@@ -16,6 +17,8 @@ import { createReviewSink, type PullRequestStateData } from './review-reporter.j
 export interface EventContext extends ConfigReader {
   readonly octokit: GitHubClient;
   readonly log: Logger;
+  /** The webhook's payload: its installation is where an open check run is completed from later. */
+  readonly payload?: { readonly installation?: { readonly id: number } | undefined };
 }
 
 /** What every run of the server shares: set once in src/index.ts. */
@@ -28,6 +31,8 @@ export interface RunDeps {
   readonly requestTimeoutMs?: number;
   /** How refused `/recheck` comments are answered (default: one budget per process). */
   readonly refusals?: RefusalBudget;
+  /** The record of check runs created and not completed yet (see src/github/stale-check-runs.ts). */
+  readonly openRuns?: OpenCheckRuns;
 }
 
 /** Which pull request and commit to review, and why. */
@@ -79,7 +84,7 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
           ...retry,
         }),
         analyze: deps.analyze,
-        checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry }),
+        checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry, ...tracking(context, repo, deps) }),
         reviews: createReviewSink({ octokit, repo, pullNumber, runId, prefetched: () => prefetched, ...retry }),
         log,
       },
@@ -87,6 +92,19 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
   });
   waiting.set(key, { headSha: request.headSha, report });
   return report;
+}
+
+/** The check-run tracker of a run: records open check runs with the installation that can complete them. */
+function tracking(context: EventContext, repo: RepoRef, deps: RunDeps): { tracker?: CheckRunTracker } {
+  const installationId = context.payload?.installation?.id;
+  const openRuns = deps.openRuns;
+  if (!openRuns || installationId === undefined) return {};
+  return {
+    tracker: {
+      opened: (checkRunId) => openRuns.opened({ installationId, owner: repo.owner, repo: repo.repo, checkRunId }),
+      closed: (checkRunId) => openRuns.closed(checkRunId),
+    },
+  };
 }
 
 /** A commit to review again, with the pull requests the event listed (empty for a fork). */

@@ -74,6 +74,8 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
+    // Open check runs are recorded in the process's own directory unless a test shares one across restarts.
+    LEAKHOUND_STATE_DIR: join(cwd, 'state'),
     ...options.env,
   };
   const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

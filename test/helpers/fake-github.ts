@@ -478,6 +478,12 @@ export class FakeGitHub {
         return this.#createCheckRun(body as Record<string, unknown>);
       case 'checks/update':
         return this.#updateCheckRun(Number(params.check_run_id), body as Record<string, unknown>);
+      case 'checks/get': {
+        const run = this.checkRuns.find((r) => r.id === Number(params.check_run_id));
+        return run
+          ? { status: 200, body: { id: run.id, head_sha: run.headSha, name: run.name, status: run.status, conclusion: run.conclusion } }
+          : notFound();
+      }
       case 'checks/list-for-ref': {
         const name = url.searchParams.get('check_name');
         const runs = this.checkRuns.filter((r) => r.headSha === params.ref && (name === null || r.name === name));
