@@ -304,6 +304,31 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     assert.equal(fake.checkRuns[0]?.annotations.length, 400);
   });
 
+  it('a 70,000-character line: that finding becomes a hint, every other comment keeps its suggestion', async () => {
+    fake.resetRecords();
+    const fetchGo = snapshots.push1['pkg/fetch/fetch.go'] ?? '';
+    const long = fetchGo.replace('ch := make(chan Result)\n', `ch := make(chan Result) // ${'x'.repeat(70_000)}\n`);
+    assert.notEqual(long, fetchGo);
+    const sha = fake.commit({ ...snapshots.push1, 'pkg/fetch/fetch.go': long });
+    fake.openPull(21, fake.commit(snapshots.base), sha, 'Codertocat');
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.number = 21;
+    payload.pull_request.number = 21;
+    payload.pull_request.head.sha = sha;
+    await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+    await fake
+      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    assert.deepEqual(fake.violations, []);
+    assert.equal(fake.reviews.length, 1, failureContext());
+    const comments = fake.reviews[0]?.comments ?? [];
+    assert.equal(comments.length, 3);
+    const send = comments.find((c) => c.body.includes('unbuffered-send-leak'));
+    assert.ok(send && send.body.length < 2000, 'the oversized suggestion is left out');
+    assert.match(send.body, /no one-click suggestion: the suggested lines are longer than a GitHub comment may be/);
+    assert.equal(comments.filter((c) => c.body.includes('```suggestion')).length, 2);
+  });
+
   describe('writes GitHub did although its answer was lost are adopted, not repeated', () => {
     const run = async (): Promise<void> => {
       const payload = webhook<Payload>('pull_request.synchronize');

@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { checkSummary, checkText, commentBody, reviewBody } from '../src/format/markdown.js';
 import { codeSpan, markdownMessage, printable, urlPath } from '../src/format/safe-text.js';
 import { createLeakhound } from '../src/index.js';
+import { formatMessage, MAX_QUOTED_CHARS } from '../src/rules/define-rule.js';
 import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { FakeGitHub } from './helpers/fake-github.js';
@@ -103,6 +104,14 @@ describe('untrusted text in reports', () => {
     assert.equal(codeSpan('a`b'), '``a`b``');
     assert.equal(codeSpan('`x`'), '`` `x` ``');
     assert.equal(codeSpan('a\n\nb'), '`a\\n\\nb`');
+  });
+
+  it('a message quotes at most MAX_QUOTED_CHARS of source, keeping both ends', () => {
+    const quoted = `items[:${'n+'.repeat(5000)}1]`;
+    const message = formatMessage('`{{expr}}` keeps the array', { expr: quoted });
+    assert.ok(message.length < MAX_QUOTED_CHARS + 30, `${message.length} characters`);
+    assert.match(message, /^`items\[:n\+n\+.*….*\+1\]` keeps the array$/);
+    assert.equal(formatMessage('{{x}}', { x: 'short\n\tvalue' }), 'short value');
   });
 
   it('urlPath encodes what would end a Markdown link', () => {

@@ -2,7 +2,7 @@ import type { SourceFile } from '../analysis/model.js';
 import type { ChangedFile } from '../diff/parse.js';
 import { lineInHunks } from '../diff/parse.js';
 import type { MarkedFinding } from '../diff/filter.js';
-import { commentBody, type CommentFix, type ListedFinding } from '../format/markdown.js';
+import { commentBody, GITHUB_TEXT_LIMIT, type CommentFix, type ListedFinding } from '../format/markdown.js';
 import { lineChangeOf } from '../fix/line-change.js';
 import { placeSuggestion } from '../format/suggestion.js';
 import type { ReviewCommentDraft, ReviewState } from './ports.js';
@@ -104,7 +104,12 @@ export function placeComment(
       : { reason: 'the file contents were not available' };
     fix = 'replacement' in placed ? { suggestion: placed.replacement } : placed;
   }
-  const body = commentBody(finding, fingerprint, fix);
+  let body = commentBody(finding, fingerprint, fix);
+  if (body.length > GITHUB_TEXT_LIMIT && fix && 'suggestion' in fix) {
+    // GitHub refuses the whole review for one comment over its limit: this one becomes a hint.
+    fix = { reason: 'the suggested lines are longer than a GitHub comment may be' };
+    body = commentBody(finding, fingerprint, fix);
+  }
   if (fix && 'suggestion' in fix && fix.suggestion.startLine < fix.suggestion.endLine) {
     return { path: finding.path, body, startLine: fix.suggestion.startLine, line: fix.suggestion.endLine };
   }

@@ -108,15 +108,26 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
+/** The longest value a message quotes whole; longer ones keep their start and end around an ellipsis. */
+export const MAX_QUOTED_CHARS = 120;
+
 /**
  * Fills `{{name}}` placeholders of a message template. Values are often source text (`q.items`,
- * an expression over several lines): each is put on one line, so a message always is one.
+ * an expression over several lines): each is put on one line, so a message always is one, and
+ * shortened past {@link MAX_QUOTED_CHARS}, so a message stays readable (and a review comment within
+ * GitHub's size limit) whatever the source holds.
  */
 export function formatMessage(template: string, data: Readonly<Record<string, string>> = {}): string {
   return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
     const value = data[key];
-    return value === undefined ? `{{${key}}}` : oneLine(value);
+    return value === undefined ? `{{${key}}}` : shorten(oneLine(value));
   });
+}
+
+function shorten(text: string): string {
+  if (text.length <= MAX_QUOTED_CHARS) return text;
+  const tail = 30;
+  return `${text.slice(0, MAX_QUOTED_CHARS - tail - 1)}…${text.slice(-tail)}`;
 }
 
 /** The documentation URL of a rule, derived from its id. */

@@ -91,6 +91,8 @@ export const GIT_MODES = { file: 0o100644, tree: 0o40000, symlink: 0o120000, sub
 
 /** GitHub lists at most this many files of a pull request (pulls.listFiles). */
 export const MAX_LISTED_FILES = 3000;
+/** The longest review or comment body GitHub accepts, in characters. */
+export const GITHUB_BODY_LIMIT = 65_536;
 
 interface Failure {
   readonly operation: string;
@@ -114,7 +116,14 @@ export class FakeGitHub {
   readonly pulls = new Map<number, FakePull>();
   readonly permissions = new Map<string, string>();
   readonly checkRuns: FakeCheckRun[] = [];
-  readonly reviews: { id: number; pullNumber: number; body: string; commitId: string; author: string; comments: unknown[] }[] = [];
+  readonly reviews: {
+    id: number;
+    pullNumber: number;
+    body: string;
+    commitId: string;
+    author: string;
+    comments: NonNullable<ReviewBody['comments']>;
+  }[] = [];
   readonly threads: FakeThread[] = [];
   readonly reactions: { commentId: number; content: string }[] = [];
   readonly issueComments: { issueNumber: number; body: string }[] = [];
@@ -613,6 +622,14 @@ export class FakeGitHub {
       return { status: 422, body: { message: 'Unprocessable Entity', errors: ['Body is required for COMMENT'] } };
     if (body.commit_id !== undefined && !this.commits.has(body.commit_id)) {
       return { status: 422, body: { message: 'Unprocessable Entity', errors: ['commit_id is not part of the pull request'] } };
+    }
+    const tooLong = [body.body ?? '', ...(body.comments ?? []).map((c) => c.body)].find((text) => text.length > GITHUB_BODY_LIMIT);
+    if (tooLong !== undefined) {
+      this.violations.push(`pulls/create-review: a body of ${tooLong.length} characters`);
+      return {
+        status: 422,
+        body: { message: 'Unprocessable Entity', errors: [`Body is too long (maximum is ${GITHUB_BODY_LIMIT} characters)`] },
+      };
     }
     const files = new Map(this.pullFiles(pull).map((f) => [f.filename, f]));
     for (const c of body.comments ?? []) {
