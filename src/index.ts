@@ -12,6 +12,7 @@ import { startStaleCheckSweeper } from './github/stale-check-runs.js';
 import { DeliveryLog, once } from './handlers/deliveries.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
+import type { PathMatcher } from './config/excludes.js';
 import type { Analyzer } from './review/ports.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { tmpdir } from 'node:os';
 export interface LeakhoundOptions {
   /** The analysis; default: one {@link AnalysisPool} (a worker process) shared by every run. */
   readonly analyze?: Analyzer;
+  /** Matches exclude globs; default: the same pool (without `analyze`: in process). */
+  readonly matchPaths?: PathMatcher;
   /** How rate-limited requests are retried. */
   readonly retry?: RetryOptions;
   /** The time limit of one attempt of a GitHub request; default LEAKHOUND_REQUEST_TIMEOUT_MS or 30 s. */
@@ -43,16 +46,25 @@ function envNumber(name: string): number | undefined {
   return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+/** Per-run analysis bounds of the server (see docs/github-app.md, "Limits"). */
+export const SERVER_RUN_BUDGET_MS = 120_000;
+export const SERVER_RUN_MAX_BYTES = 32 * 1024 * 1024;
+
 /**
- * defaultAnalyzer starts the server's analysis pool: one worker process, started on the first run,
+ * defaultPool starts the server's analysis pool: one worker process, started on the first run,
  * unreferenced while idle (it never keeps a process alive), stopped when the server exits (Probot
  * offers no shutdown hook; the worker also exits by itself when its parent's channel closes).
+ * Each run is bounded (time and bytes) and runs of different installations take turns.
  */
-function defaultAnalyzer(): Analyzer {
+function defaultPool(): AnalysisPool {
   const budget = envNumber('LEAKHOUND_FILE_BUDGET_MS');
-  const pool = new AnalysisPool(budget ? { fileBudgetMs: budget } : {});
+  const pool = new AnalysisPool({
+    ...(budget ? { fileBudgetMs: budget } : {}),
+    runBudgetMs: envNumber('LEAKHOUND_RUN_BUDGET_MS') ?? SERVER_RUN_BUDGET_MS,
+    runMaxBytes: envNumber('LEAKHOUND_RUN_MAX_BYTES') ?? SERVER_RUN_MAX_BYTES,
+  });
   process.once('exit', () => void pool.close());
-  return (files, options) => pool.analyze(files, options);
+  return pool;
 }
 
 /**
@@ -79,8 +91,16 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     const file = options.openRunsFile === undefined ? defaultOpenRunsFile() : options.openRunsFile;
     const openRuns = new OpenCheckRuns(file ?? undefined);
     if (openRuns.problem) app.log.warn(openRuns.problem);
+    let analyze = options.analyze;
+    let matchPaths = options.matchPaths;
+    if (!analyze) {
+      const pool = defaultPool();
+      analyze = (files, analyzeOptions, schedule) => pool.analyze(files, analyzeOptions, schedule);
+      matchPaths ??= (patterns, paths) => pool.match(patterns, paths);
+    }
     const deps: RunDeps = {
-      analyze: options.analyze ?? defaultAnalyzer(),
+      analyze,
+      ...(matchPaths ? { matchPaths } : {}),
       openRuns,
       ...(options.retry ? { retry: options.retry } : {}),
       ...(timeout ? { requestTimeoutMs: timeout } : {}),

@@ -9,6 +9,7 @@ import { findPullRequestsForSha } from '../src/github/pull-requests.js';
 import { createReviewSink, readReviewState } from '../src/github/review-reporter.js';
 import { markerOf } from '../src/review/fingerprint.js';
 import type { Annotation } from '../src/review/ports.js';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { APP_ID, appKeys, fakeClient } from './helpers/app-harness.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 
@@ -234,24 +235,68 @@ describe('src/github against the fake GitHub', () => {
 });
 
 describe('loadRepoConfig', () => {
-  it('falls back to the defaults when the file cannot be parsed, and says why', async () => {
-    const broken = {
-      config: async () =>
-        Promise.reject(new Error('[@probot/octokit-plugin-config] Configuration could not be parsed from x (invalid YAML)')),
-    };
-    const loaded = await loadRepoConfig(broken);
-    assert.equal(loaded.config.max_comments, 25);
-    assert.deepEqual(loaded.errors, [
-      '.github/leakhound.yml could not be used (Configuration could not be parsed from x (invalid YAML)); using the defaults',
-    ]);
+  const keys = appKeys();
+  const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
+  const repo = { owner: 'Codertocat', repo: 'Hello-World' };
+  before(() => fake.start());
+  after(() => fake.stop());
+  beforeEach(() => {
+    fake.resetRecords();
+    fake.config = undefined;
   });
+  const noProbot = { config: async (): Promise<unknown> => assert.fail('context.config is not needed') };
 
-  it('validates what context.config returns', async () => {
-    const loaded = await loadRepoConfig({ config: async () => ({ max_comments: 500, fail_on: 'warning', exclude: ['gen/**'] }) });
+  it('reads and validates the file itself, keeping every valid key', async () => {
+    fake.config = 'max_comments: 500\nfail_on: warning\nexclude: ["gen/**"]\n';
+    const loaded = await loadRepoConfig(noProbot, fakeClient(fake), repo);
     assert.equal(loaded.config.max_comments, 25);
     assert.equal(loaded.config.fail_on, 'warning');
     assert.deepEqual(loaded.config.exclude, ['gen/**']);
     assert.equal(loaded.errors.length, 1);
-    assert.deepEqual((await loadRepoConfig({ config: async () => null })).errors, []);
+  });
+
+  it('refuses a file over 64 KiB from its size, without parsing it', async () => {
+    fake.config = `exclude:\n${'  - "a/**"\n'.repeat(10_000)}`;
+    const loaded = await loadRepoConfig(noProbot, fakeClient(fake), repo);
+    assert.deepEqual(loaded.config, DEFAULT_CONFIG);
+    assert.deepEqual(loaded.errors, [
+      '.github/leakhound.yml could not be used (it is 110,009 bytes; a configuration may have at most 65,536); using the defaults',
+    ]);
+  });
+
+  it('limits the exclude patterns in number and length, and lists at most 20 problems', async () => {
+    fake.config = `exclude:\n${'  - "a/**"\n'.repeat(101)}`;
+    const many = await loadRepoConfig(noProbot, fakeClient(fake), repo);
+    assert.deepEqual(many.config.exclude, []);
+    assert.deepEqual(many.errors, ['exclude: must NOT have more than 100 items; ignored']);
+    fake.config = `rules:\n${Array.from({ length: 30 }, (_, i) => `  r${i}: off\n`).join('')}exclude: ["${'a'.repeat(201)}"]\n`;
+    const long = await loadRepoConfig(noProbot, fakeClient(fake), repo);
+    assert.equal(long.errors.length, 21);
+    assert.equal(long.errors.at(-1), '…and 11 more problems');
+    assert.ok(long.errors.includes('exclude.0: must NOT have more than 200 characters; ignored'), long.errors.join('\n'));
+  });
+
+  it("follows _extends with Probot's context.config, and says why that failed", async () => {
+    fake.config = '_extends: .github\nfail_on: never\n';
+    const broken = {
+      config: async () =>
+        Promise.reject(new Error('[@probot/octokit-plugin-config] Configuration could not be parsed from x (invalid YAML)')),
+    };
+    const loaded = await loadRepoConfig(broken, fakeClient(fake), repo);
+    assert.equal(loaded.config.max_comments, 25);
+    assert.deepEqual(loaded.errors, [
+      '.github/leakhound.yml could not be used (Configuration could not be parsed from x (invalid YAML)); using the defaults',
+    ]);
+    const extended = await loadRepoConfig({ config: async () => ({ fail_on: 'warning' }) }, fakeClient(fake), repo);
+    assert.equal(extended.config.fail_on, 'warning');
+  });
+
+  it("without a file in the repository, looks in the owner's .github repository, then uses the defaults", async () => {
+    const loaded = await loadRepoConfig(noProbot, fakeClient(fake), repo);
+    assert.deepEqual(loaded, { config: DEFAULT_CONFIG, errors: [] });
+    assert.deepEqual(
+      fake.requests.filter((r) => r.operation === 'repos/get-content').map((r) => r.path),
+      ['/repos/Codertocat/Hello-World/contents/.github%2Fleakhound.yml', '/repos/Codertocat/.github/contents/.github%2Fleakhound.yml'],
+    );
   });
 });

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
-import { FakeGitHub } from './helpers/fake-github.js';
+import { FakeGitHub, type FakeCheckRun } from './helpers/fake-github.js';
 import { markersIn } from '../src/review/fingerprint.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -457,6 +457,110 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.equal(run?.conclusion, 'neutral', failureContext());
       assert.match(run?.output.summary ?? '', /this run did not finish within 6 seconds/);
       assert.equal(fake.operations().filter((o) => o === 'checks/update').length, 3, failureContext());
+    });
+  });
+
+  describe('bounded work, fair sharing', () => {
+    let bounded: AppProcess | undefined;
+    before(async () => {
+      bounded = await startApp({
+        appId: APP_ID,
+        privateKey: keys.privateKey,
+        secret: SECRET,
+        gheHost: fake.host,
+        env: { LEAKHOUND_FILE_BUDGET_MS: '8000', LEAKHOUND_RUN_BUDGET_MS: '6000' },
+      });
+    });
+    after(async () => {
+      await bounded?.stop();
+      fake.config = undefined;
+    });
+
+    const openPr = async (number: number, files: Record<string, string>): Promise<void> => {
+      const sha = fake.commit({ ...snapshots.base, ...files });
+      fake.openPull(number, fake.commit(snapshots.base), sha, 'Codertocat');
+      const payload = webhook<Payload>('pull_request.opened');
+      payload.number = number;
+      payload.pull_request.number = number;
+      payload.pull_request.head.sha = sha;
+      await sendWebhook(bounded?.port ?? 0, SECRET, 'pull_request', payload);
+    };
+    const checkOf = (sha: string): FakeCheckRun | undefined => fake.checkRuns.find((r) => r.headSha === sha);
+    const completed = async (number: number): Promise<FakeCheckRun> => {
+      const sha = fake.pulls.get(number)?.headSha ?? '';
+      await fake
+        .waitFor(() => checkOf(sha)?.status === 'completed', WAIT_MS, `the check run of #${number} to complete`)
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}\n${bounded?.output.join('') ?? ''}`));
+      return checkOf(sha) as FakeCheckRun;
+    };
+    /** Twenty-four packages of one slow file each (about half a second of analysis apiece) with no leak in them. */
+    const heavyFiles = (): Record<string, string> =>
+      Object.fromEntries(
+        Array.from({ length: 24 }, (_, p) => {
+          const body = Array.from(
+            { length: 1500 },
+            (_, i) =>
+              `func f${i}(p context.Context) error {\n\tctx, cancel := context.WithCancel(p)\n\tdefer cancel()\n\treturn ctx.Err()\n}\n`,
+          );
+          return [`pkg/h${p}/slow.go`, `package h${p}\n\nimport "context"\n\n${body.join('')}`];
+        }),
+      );
+
+    it('a configuration over 64 KiB is refused unread, and the run goes on with the defaults', async () => {
+      fake.resetRecords();
+      fake.config = `exclude:\n${'  - "some/long/generated/path/**/*.pb.go"\n'.repeat(90_000)}`;
+      await openPr(40, { 'pkg/fetch/fetch.go': snapshots.push1['pkg/fetch/fetch.go'] ?? '' });
+      const run = await completed(40);
+      fake.config = undefined;
+      assert.match(
+        run.output.summary ?? '',
+        /\.github\/leakhound\.yml could not be used \(it is 3,780,009 bytes; a configuration may have at most 65,536\); using the defaults/,
+      );
+      assert.equal(run.annotations.length, 3, 'analysed with the defaults');
+      assert.equal(fake.operations().filter((o) => o === 'repos/get-content').length, 1, 'read once, as JSON metadata');
+    });
+
+    it('a pathological exclude glob is matched off the event loop and given up on, naming the step', async () => {
+      fake.resetRecords();
+      fake.config = 'exclude: ["**/*a*a*a*a*a*a*a*a*a*a*a*a*b"]\n';
+      await openPr(41, { [`pkg/${'a'.repeat(60)}.go`]: 'package pkg\n' });
+      const sha = fake.pulls.get(41)?.headSha ?? '';
+      await fake.waitFor(() => checkOf(sha) !== undefined, WAIT_MS, 'the check run to start');
+      const ping = await fetch(`http://127.0.0.1:${bounded?.port ?? 0}/ping`);
+      assert.equal(await ping.text(), 'PONG', 'the server answers while the glob is matched');
+      const run = await completed(41);
+      fake.config = undefined;
+      assert.equal(run.conclusion, 'neutral');
+      assert.match(
+        run.output.summary ?? '',
+        /match the exclude patterns of \.github\/leakhound\.yml failed: the exclude patterns took longer than 2 s to match 1 paths/,
+      );
+    });
+
+    it('a run that outgrows its analysis budget names the packages it did not reach and is not green', async () => {
+      fake.resetRecords();
+      await openPr(42, heavyFiles());
+      const run = await completed(42);
+      assert.equal(run.conclusion, 'neutral', run.output.summary);
+      assert.match(run.output.title ?? '', /changed Go files? not analysed/);
+      assert.match(run.output.summary ?? '', /not analysed: the run used up its 6 s analysis budget/);
+    });
+
+    it('a small pull request opened after a heavy one is analysed before the heavy one is', async () => {
+      fake.resetRecords();
+      // The server answers a webhook when its run is done: send the second while the first runs.
+      const heavy = openPr(43, heavyFiles());
+      await fake.waitFor(() => fake.operations().includes('graphql:LeakhoundPackageFiles'), WAIT_MS, 'the heavy run to fetch its files');
+      const small = openPr(44, { 'pkg/fetch/fetch.go': snapshots.push1['pkg/fetch/fetch.go'] ?? '' });
+      await Promise.all([heavy, small, completed(43), completed(44)]);
+      // When each analysis ended, from the server's own log (check runs complete in GitHub's write pacing order).
+      const analysedAt = (number: number): number => {
+        const line = (bounded?.output.join('') ?? '')
+          .split('\n')
+          .find((l) => l.includes(`"pr":"Codertocat/Hello-World#${number}"`) && l.includes('"msg":"analysed"'));
+        return line ? (JSON.parse(line) as { time: number }).time : NaN;
+      };
+      assert.ok(analysedAt(44) < analysedAt(43), `small at ${analysedAt(44)}, heavy at ${analysedAt(43)}`);
     });
   });
 });

@@ -58,3 +58,67 @@ describe('AnalysisPool', () => {
     await assert.rejects(closing.analyze([]), /closed/);
   });
 });
+
+/** `count` packages of one slow file each, under `prefix`. */
+function slowPackages(prefix: string, count: number, functions: number): { path: string; content: string }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const file = slowFile(functions);
+    return { path: `${prefix}/p${i}/slow.go`, content: file.content.replace('package slow', `package p${i}`) };
+  });
+}
+
+describe('AnalysisPool: slices, turns and budgets', () => {
+  it('analyses in slices of whole packages and returns what one analyze call returns', async () => {
+    const pool = new AnalysisPool({ sliceBytes: 1 });
+    after(() => pool.close());
+    const files = ['context-cancel-leak', 'map-clear-loop', 'ticker-not-stopped'].flatMap((rule) =>
+      fixtureSets(join(RULE_FIXTURES, rule)).flatMap((set) => set.files.map((f) => ({ ...f, path: `${rule}/${f.path}` }))),
+    );
+    assert.ok(new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/'))).size > 2, 'several packages');
+    assert.deepEqual(await pool.analyze(files), analyze(files));
+  });
+
+  it('a small analysis of another tenant waits for one slice of a big one, not for all of it', async () => {
+    const pool = new AnalysisPool({ sliceBytes: 1 });
+    after(() => pool.close());
+    await pool.analyze([{ path: 'warm/a.go', content: 'package a\n' }]);
+    const finished: string[] = [];
+    const big = pool.analyze(slowPackages('big', 6, 1500), {}, { tenant: 'big-org' }).then(() => finished.push('big'));
+    const small = pool
+      .analyze([{ path: 'small/a.go', content: 'package a\n' }], {}, { tenant: 'small-org' })
+      .then(() => finished.push('small'));
+    await Promise.all([big, small]);
+    assert.deepEqual(finished, ['small', 'big']);
+  });
+
+  it('names the packages a run did not reach within its time or bytes budget, and analyses the rest', async () => {
+    const timed = new AnalysisPool({ sliceBytes: 1, runBudgetMs: 500 });
+    after(() => timed.close());
+    await timed.analyze([{ path: 'warm/a.go', content: 'package a\n' }]);
+    // A quick package first, then about 2 s of slow ones: the budget ends somewhere among those.
+    const files = [{ path: 'quick/a.go', content: 'package a\n' }, ...slowPackages('heavy', 6, 1500)];
+    const result = await timed.analyze(files);
+    const skipped = result.problems.filter((p) => /used up its 500 ms analysis budget/.test(p.reason));
+    assert.ok(skipped.length > 0, 'the budget ran out');
+    assert.ok(!skipped.some((p) => p.path === 'quick/a.go'), 'what came before it was analysed');
+    assert.equal(result.filesAnalysed + skipped.length, files.length);
+    const small = slowPackages('small', 2, 20);
+    const bounded = new AnalysisPool({ runMaxBytes: (small[0]?.content.length ?? 0) + 10 });
+    after(() => bounded.close());
+    const byBytes = await bounded.analyze(small);
+    assert.equal(byBytes.filesAnalysed, 1);
+    assert.deepEqual(
+      byBytes.problems.map((p) => [p.path, p.reason]),
+      [[small[1]?.path, "not analysed: the pull request's Go packages exceed the 1 KiB one run may read"]],
+    );
+  });
+
+  it('matches exclude globs in the worker, and gives up on a pathological one within its budget', async () => {
+    const pool = new AnalysisPool({ matchBudgetMs: 300 });
+    after(() => pool.close());
+    assert.deepEqual(await pool.match(['gen/**', '**/*_mock.go'], ['gen/a.go', 'b.go', 'x/y_mock.go']), [true, false, true]);
+    const longName = `${'a'.repeat(60)}.go`;
+    await assert.rejects(pool.match(['**/*a*a*a*a*a*a*a*a*a*a*a*a*b'], [longName]), /took longer than 300 ms to match 1 paths/);
+    assert.deepEqual(await pool.match(['gen/**'], ['gen/b.go']), [true], 'a new worker serves the next match');
+  });
+});

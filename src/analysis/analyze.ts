@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import picomatch from 'picomatch';
+import { excludeMatcher } from '../config/excludes.js';
 import { DEFAULT_CONFIG, DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
 import { RULES } from '../rules/index.js';
 import { formatMessage, type Rule, type RuleReport } from '../rules/define-rule.js';
@@ -56,7 +56,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   const config = options.config ?? DEFAULT_CONFIG;
   const rules = options.rules ?? RULES;
   const excludes = [...(options.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...config.exclude];
-  const excluded = excludes.length > 0 ? picomatch(excludes, { dot: true }) : () => false;
+  const excluded = excludeMatcher(excludes);
   const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
   const override = options.goVersion ?? parseGoVersion(config.go_version);
   const problems: FileProblem[] = [];

@@ -4,15 +4,14 @@
  * its time budget. (A process, not a worker thread: stopping a thread while it is inside the
  * native parser aborts the whole server; killing a process is safe.)
  */
+import { matchExcluded } from '../config/excludes.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
 import type { SourceFile } from './model.js';
 
-/** A task sent to the worker. */
-export interface WorkerTask {
-  readonly id: number;
-  readonly files: readonly SourceFile[];
-  readonly options: SerializableOptions;
-}
+/** A task sent to the worker: analyse files, or match paths against exclude globs. */
+export type WorkerTask =
+  | { readonly id: number; readonly kind: 'analyze'; readonly files: readonly SourceFile[]; readonly options: SerializableOptions }
+  | { readonly id: number; readonly kind: 'match'; readonly patterns: readonly string[]; readonly paths: readonly string[] };
 
 /** The analyze options that survive structured cloning (no functions, no rule objects). */
 export type SerializableOptions = Omit<AnalyzeOptions, 'rules' | 'goVersionOf' | 'onProgress'>;
@@ -21,6 +20,7 @@ export type SerializableOptions = Omit<AnalyzeOptions, 'rules' | 'goVersionOf' |
 export type WorkerMessage =
   | { readonly id: number; readonly type: 'progress'; readonly path: string }
   | { readonly id: number; readonly type: 'done'; readonly result: ReturnType<typeof analyze> }
+  | { readonly id: number; readonly type: 'matched'; readonly matched: boolean[] }
   | { readonly id: number; readonly type: 'failed'; readonly error: string };
 
 const send = (message: WorkerMessage): void => {
@@ -30,6 +30,10 @@ const send = (message: WorkerMessage): void => {
 if (process.send) {
   process.on('message', (task: WorkerTask) => {
     try {
+      if (task.kind === 'match') {
+        send({ id: task.id, type: 'matched', matched: matchExcluded(task.patterns, task.paths) });
+        return;
+      }
       const result = analyze(task.files, { ...task.options, onProgress: (path) => send({ id: task.id, type: 'progress', path }) });
       send({ id: task.id, type: 'done', result });
     } catch (error) {

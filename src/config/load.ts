@@ -9,6 +9,11 @@ export interface LoadedConfig {
   readonly errors: string[];
 }
 
+/** The largest configuration file read, in bytes (the App refuses a larger one unread). */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+/** The most problems listed one by one; the rest are counted. */
+const MAX_LISTED_ERRORS = 20;
+
 const ajv = new Ajv({ allErrors: true });
 const validateConfig = ajv.compile(CONFIG_SCHEMA);
 
@@ -18,6 +23,15 @@ const validateConfig = ajv.compile(CONFIG_SCHEMA);
  */
 export function parseConfigText(text: string | undefined, knownRuleIds: readonly string[]): LoadedConfig {
   if (text === undefined || text.trim() === '') return { config: DEFAULT_CONFIG, errors: [] };
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
+    return {
+      config: DEFAULT_CONFIG,
+      errors: [
+        `the configuration is ${bytes.toLocaleString('en-US')} bytes, more than the ${MAX_CONFIG_BYTES.toLocaleString('en-US')} allowed; using the defaults`,
+      ],
+    };
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -58,7 +72,13 @@ export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): 
     ...(input as Partial<Config>),
     rules,
   };
-  return { config, errors };
+  return { config, errors: capped(errors) };
+}
+
+/** The first {@link MAX_LISTED_ERRORS} problems, and how many more there were. */
+function capped(errors: string[]): string[] {
+  if (errors.length <= MAX_LISTED_ERRORS) return errors;
+  return [...errors.slice(0, MAX_LISTED_ERRORS), `…and ${errors.length - MAX_LISTED_ERRORS} more problems`];
 }
 
 function topLevelKey(error: ErrorObject): string | undefined {

@@ -1,4 +1,5 @@
 import type { Confidence, Severity } from '../analysis/model.js';
+import { MAX_EXCLUDE_PATTERNS, MAX_PATTERN_CHARS } from './excludes.js';
 
 /** A rule's configured level: a severity, or `off` to disable it. */
 export type RuleLevel = Severity | 'off';
@@ -50,9 +51,10 @@ export const CONFIG_SCHEMA = {
       additionalProperties: { enum: ['error', 'warning', 'notice', 'off'] },
     },
     exclude: {
-      description: 'Glob patterns of paths not to analyse (vendor/** and testdata/** are always excluded).',
+      description: `Glob patterns of paths not to analyse (vendor/** and testdata/** are always excluded); at most ${MAX_EXCLUDE_PATTERNS} patterns of at most ${MAX_PATTERN_CHARS} characters.`,
       type: 'array',
-      items: { type: 'string', minLength: 1 },
+      maxItems: MAX_EXCLUDE_PATTERNS,
+      items: { type: 'string', minLength: 1, maxLength: MAX_PATTERN_CHARS },
     },
     fail_on: {
       description: 'The lowest severity that fails the check run; never to always pass.',

@@ -1,6 +1,7 @@
 /** Wires the review pipeline to GitHub for one event: the only place the pieces meet. */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'probot';
+import type { PathMatcher } from '../config/excludes.js';
 import { KeyedQueue } from '../review/lock.js';
 import type { Analyzer, RunReport } from '../review/ports.js';
 import { runReview } from '../review/run-review.js';
@@ -25,6 +26,8 @@ export interface EventContext extends ConfigReader {
 export interface RunDeps {
   /** The analysis (the server's one AnalysisPool; tests may pass the in-process `analyze`). */
   readonly analyze: Analyzer;
+  /** Matches exclude globs (the server's AnalysisPool, under a time limit; default in process). */
+  readonly matchPaths?: PathMatcher;
   /** How rate-limited requests are retried (tests replace the sleep). */
   readonly retry?: RetryOptions;
   /** The time limit of one attempt of a GitHub request (default 30 s). */
@@ -79,11 +82,12 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
           octokit,
           repo,
           pullNumber,
-          loadConfig: () => loadRepoConfig(context),
+          loadConfig: () => loadRepoConfig(context, octokit, repo),
           onReviewState: (state) => (prefetched = state),
           ...retry,
         }),
         analyze: deps.analyze,
+        ...(deps.matchPaths ? { matchPaths: deps.matchPaths } : {}),
         checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry, ...tracking(context, repo, deps) }),
         reviews: createReviewSink({ octokit, repo, pullNumber, runId, prefetched: () => prefetched, ...retry }),
         log,

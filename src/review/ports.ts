@@ -138,11 +138,13 @@ export interface CheckSink {
  * Analyzer analyses the fetched Go files. The server passes one that runs in a worker process
  * (src/analysis/pool.ts), so a large pull request never blocks the event loop and a file over the
  * per-file time budget is skipped and named in `problems`; tests may pass the in-process `analyze`.
- * It rejects only when the analysis itself could not run (a worker that died).
+ * It rejects only when the analysis itself could not run (a worker that died). `schedule.tenant`
+ * (the repository owner, one per installation) lets the pool take turns between installations.
  */
 export type Analyzer = (
   files: readonly SourceFile[],
   options: { readonly config: Config; readonly goMods: readonly SourceFile[] },
+  schedule?: { readonly tenant?: string },
 ) => Promise<AnalysisResult>;
 
 /** Where the pipeline logs; a subset of pino's Logger. */

@@ -33,6 +33,7 @@ import type {
   RunTarget,
 } from './ports.js';
 import { selectGoFiles, type SkippedFile } from './select.js';
+import { matchInProcess, type PathMatcher } from '../config/excludes.js';
 import { messageOf, stage, statusOf } from './stage.js';
 
 /** What {@link runReview} works with. */
@@ -40,6 +41,8 @@ export interface RunPorts {
   readonly source: PullRequestSource;
   /** Runs the analysis (off the event loop in the server). */
   readonly analyze: Analyzer;
+  /** Matches paths against the configuration's exclude globs (in the server: in the analysis worker, under a time limit). */
+  readonly matchPaths?: PathMatcher;
   readonly checks: CheckSink;
   readonly reviews: ReviewSink;
   readonly log: RunLog;
@@ -75,14 +78,20 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const loaded = await stage('read .github/leakhound.yml', () => source.loadConfig());
   const config = loaded.config;
   const prFiles = await stage('list the pull request files', () => source.listFiles());
-  const selection = selectGoFiles(prFiles, config);
+  const goPaths = prFiles.filter((f) => f.filename.endsWith('.go') && f.status !== 'removed').map((f) => f.filename);
+  const matched = await stage('match the exclude patterns of .github/leakhound.yml', () =>
+    (ports.matchPaths ?? matchInProcess)(config.exclude, goPaths),
+  );
+  const selection = selectGoFiles(prFiles, new Set(goPaths.filter((_, i) => matched[i])));
   const fetched =
     selection.dirs.length > 0
       ? await stage('fetch the Go files', () => source.fetchFiles(target.headSha, selection.dirs, selection.goModCandidates))
       : { files: [], goMods: [], problems: [] };
 
   const analysable = new Set(selection.analysable);
-  const result = await stage('analyse the Go files', () => ports.analyze(fetched.files, { config, goMods: fetched.goMods }));
+  const result = await stage('analyse the Go files', () =>
+    ports.analyze(fetched.files, { config, goMods: fetched.goMods }, { tenant: target.owner.toLowerCase() }),
+  );
   const marked = markFindings(result.findings, selection.changed);
   // Fingerprints of every finding, however sure: a thread stays open while its finding exists at all.
   const fingerprints = fingerprintFindings(marked);

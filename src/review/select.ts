@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
-import picomatch from 'picomatch';
 import { goModCandidates } from '../analysis/go-version.js';
-import { DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
+import { excludeMatcher } from '../config/excludes.js';
+import { DEFAULT_EXCLUDES } from '../config/schema.js';
 import { parseFilePatch, type ChangeStatus, type ChangedFile } from '../diff/parse.js';
 import type { PullRequestFile } from './ports.js';
 
@@ -28,12 +28,12 @@ export interface Selection {
 
 /**
  * selectGoFiles picks the Go files of a pull request worth analysing: changed, not removed, not
- * excluded by default (vendor/, testdata/) or by the configuration's `exclude` globs. Generated files
- * are recognised later, from their content, by the analyzer.
+ * excluded by default (vendor/, testdata/) or by the configuration's `exclude` globs (matched
+ * beforehand, off the event loop: `excludedByConfig`). Generated files are recognised later, from
+ * their content, by the analyzer.
  */
-export function selectGoFiles(files: readonly PullRequestFile[], config: Config): Selection {
-  const byDefault = picomatch([...DEFAULT_EXCLUDES], { dot: true });
-  const byConfig = config.exclude.length > 0 ? picomatch([...config.exclude], { dot: true }) : () => false;
+export function selectGoFiles(files: readonly PullRequestFile[], excludedByConfig: ReadonlySet<string> = new Set()): Selection {
+  const byDefault = excludeMatcher(DEFAULT_EXCLUDES);
   const changed = new Map<string, ChangedFile>();
   const analysable: string[] = [];
   const skipped: SkippedFile[] = [];
@@ -54,7 +54,7 @@ export function selectGoFiles(files: readonly PullRequestFile[], config: Config)
       skipped.push({ path: file.filename, reason: 'vendored code or test data (always excluded)' });
       continue;
     }
-    if (byConfig(file.filename)) {
+    if (excludedByConfig.has(file.filename)) {
       skipped.push({ path: file.filename, reason: 'excluded by `exclude` in .github/leakhound.yml' });
       continue;
     }

@@ -374,7 +374,7 @@ export class FakeGitHub {
           answer =
             (failure && !failure.afterWork ? failure : undefined) ??
             (operation === 'apps/create-installation-access-token' ? this.#token(req) : this.#authorize(req, operation)) ??
-            this.#rest(operation, check.pathParams, url, body);
+            this.#rest(operation, check.pathParams, url, body, String(req.headers.accept ?? ''));
           if (failure?.afterWork) answer = failure;
         }
       } else {
@@ -457,14 +457,14 @@ export class FakeGitHub {
     return { status: 401, body: { message: 'Bad credentials' } };
   }
 
-  #rest(operation: string, params: Record<string, string>, url: URL, body: unknown): Answer {
+  #rest(operation: string, params: Record<string, string>, url: URL, body: unknown, accept = ''): Answer {
     if (params.owner !== undefined && (params.owner !== this.owner || params.repo !== this.repo)) {
       return { status: 404, body: { message: 'Not Found' } };
     }
     const pull = params.pull_number !== undefined ? this.pulls.get(Number(params.pull_number)) : undefined;
     switch (operation) {
       case 'repos/get-content':
-        return this.#content(params.path ?? '', url.searchParams.get('ref'));
+        return this.#content(params.path ?? '', url.searchParams.get('ref'), accept.includes('.raw'));
       case 'pulls/get':
         return pull ? { status: 200, body: this.#pullJson(pull) } : notFound();
       case 'pulls/list': {
@@ -534,14 +534,26 @@ export class FakeGitHub {
     }
   }
 
-  #content(path: string, ref: string | null): Answer {
-    if (ref === null) {
-      // No ref: the default branch. Only the configuration file lives there in this fake.
-      if (path === '.github/leakhound.yml' && this.config !== undefined) return raw(this.config);
-      return notFound();
-    }
-    const text = this.commits.get(ref)?.get(path);
-    return text === undefined ? notFound() : raw(text);
+  #content(path: string, ref: string | null, asRaw: boolean): Answer {
+    // No ref: the default branch. Only the configuration file lives there in this fake.
+    const text = ref === null ? (path === '.github/leakhound.yml' ? this.config : undefined) : this.commits.get(ref)?.get(path);
+    if (text === undefined) return notFound();
+    if (asRaw) return raw(text);
+    // The JSON form: GitHub sends the content (base64) only for files up to 1 MB.
+    const size = Buffer.byteLength(text);
+    const small = size <= 1024 * 1024;
+    return {
+      status: 200,
+      body: {
+        type: 'file',
+        name: path.split('/').pop(),
+        path,
+        size,
+        sha: createHash('sha1').update(text).digest('hex'),
+        encoding: small ? 'base64' : 'none',
+        content: small ? Buffer.from(text).toString('base64') : '',
+      },
+    };
   }
 
   #page(url: URL, items: unknown[]): Answer {
