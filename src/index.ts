@@ -3,7 +3,7 @@
  * (src/bin/server.ts); without APP_ID and PRIVATE_KEY, Probot serves its setup flow (app.yml) instead.
  */
 import type { Context, Probot } from 'probot';
-import { AnalysisPool } from './analysis/pool.js';
+import { AnalysisPool, type PoolOptions } from './analysis/pool.js';
 import type { GitHubClient, RetryOptions } from './github/client.js';
 import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
@@ -15,7 +15,7 @@ import { onIssueComment } from './handlers/recheck-command.js';
 import type { PathMatcher } from './config/excludes.js';
 import type { Analyzer } from './review/ports.js';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 /** Options of {@link createLeakhound}; the defaults are the server's. */
 export interface LeakhoundOptions {
@@ -51,18 +51,26 @@ export const SERVER_RUN_BUDGET_MS = 120_000;
 export const SERVER_RUN_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
- * defaultPool starts the server's analysis pool: one worker process, started on the first run,
- * unreferenced while idle (it never keeps a process alive), stopped when the server exits (Probot
- * offers no shutdown hook; the worker also exits by itself when its parent's channel closes).
- * Each run is bounded (time and bytes) and runs of different installations take turns.
+ * The server's analysis pool options: two worker processes (one on a one-core machine), each run
+ * bounded in time and bytes, from the LEAKHOUND_* variables when set.
  */
-function defaultPool(): AnalysisPool {
+export function serverPoolOptions(): PoolOptions {
   const budget = envNumber('LEAKHOUND_FILE_BUDGET_MS');
-  const pool = new AnalysisPool({
+  return {
+    size: envNumber('LEAKHOUND_WORKERS') ?? Math.min(2, availableParallelism()),
     ...(budget ? { fileBudgetMs: budget } : {}),
     runBudgetMs: envNumber('LEAKHOUND_RUN_BUDGET_MS') ?? SERVER_RUN_BUDGET_MS,
     runMaxBytes: envNumber('LEAKHOUND_RUN_MAX_BYTES') ?? SERVER_RUN_MAX_BYTES,
-  });
+  };
+}
+
+/**
+ * defaultPool starts the server's analysis pool. Its workers start on first use, are unreferenced
+ * while idle (they never keep a process alive), and are stopped when the server exits (Probot
+ * offers no shutdown hook; a worker also exits by itself when its parent's channel closes).
+ */
+function defaultPool(): AnalysisPool {
+  const pool = new AnalysisPool(serverPoolOptions());
   process.once('exit', () => void pool.close());
   return pool;
 }

@@ -52,6 +52,10 @@ describe('AnalysisPool', () => {
     );
   });
 
+  it('answers at once when there is nothing to analyse', async () => {
+    assert.deepEqual(await pool.analyze([]), { findings: [], problems: [], filesAnalysed: 0 });
+  });
+
   it('rejects new work once closed', async () => {
     const closing = new AnalysisPool();
     await closing.close();
@@ -84,6 +88,24 @@ describe('AnalysisPool: slices, turns and budgets', () => {
     await pool.analyze([{ path: 'warm/a.go', content: 'package a\n' }]);
     const finished: string[] = [];
     const big = pool.analyze(slowPackages('big', 6, 1500), {}, { tenant: 'big-org' }).then(() => finished.push('big'));
+    const small = pool
+      .analyze([{ path: 'small/a.go', content: 'package a\n' }], {}, { tenant: 'small-org' })
+      .then(() => finished.push('small'));
+    await Promise.all([big, small]);
+    assert.deepEqual(finished, ['small', 'big']);
+  });
+
+  it('with two workers, one heavy package holds one of them: another tenant is served by the other', async () => {
+    const pool = new AnalysisPool({ size: 2 });
+    after(() => pool.close());
+    await Promise.all([0, 1].map(() => pool.analyze([{ path: 'warm/a.go', content: 'package a\n' }])));
+    const onePackage = slowPackages('big', 4, 1500).map((f, i) => ({
+      path: `big/p/slow${i}.go`,
+      content: f.content.replace(/package p\d+/, 'package p').replace(/func f(\d+)\(/g, `func f${i}_$1(`),
+    }));
+    const finished: string[] = [];
+    const big = pool.analyze(onePackage, {}, { tenant: 'big-org' }).then(() => finished.push('big'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const small = pool
       .analyze([{ path: 'small/a.go', content: 'package a\n' }], {}, { tenant: 'small-org' })
       .then(() => finished.push('small'));

@@ -110,6 +110,8 @@ function byDirectory(files: readonly SourceFile[]): SourceFile[][] {
  *   each; a larger package is one slice). Tenants (installations) take turns slice by slice, and so
  *   do the analyses of one tenant, so a small pull request waits for one slice of a big one per
  *   tenant ahead of it, not for all of it.
+ * - **Several workers.** A tenant with nothing running is served before one that has a slice in
+ *   a worker, so one heavy package (a package is never split) holds one worker, not all of them.
  * - **Per-run budget.** With `runBudgetMs` / `runMaxBytes`, the packages an analysis does not
  *   reach in time or within its bytes are named as skipped: bounded work, and nothing lost silently.
  * - **Matching off the event loop.** `match` runs exclude globs (which can backtrack
@@ -157,6 +159,7 @@ export class AnalysisPool {
         reject,
       };
       this.slice(run, files);
+      if (run.pending.length === 0) return this.finishSlice(run);
       this.enqueue(run);
       this.dispatch();
     });
@@ -236,6 +239,11 @@ export class AnalysisPool {
 
   /** The next slice: from the tenant whose turn it is, from the run whose turn it is; both go to the back. */
   private nextSlice(): { run: Run; files: SourceFile[] } | undefined {
+    // With several workers, a tenant with nothing running goes before one already being served:
+    // one heavy package (never split) then holds one worker, not every worker.
+    const busy = new Set(this.slots.flatMap((slot) => (slot.job?.kind === 'slice' ? [slot.job.run.tenant] : [])));
+    const idleTurn = this.turns.findIndex((tenant) => !busy.has(tenant));
+    if (idleTurn > 0) this.turns.push(...this.turns.splice(0, idleTurn));
     while (this.turns.length > 0) {
       const tenant = this.turns.shift() as string;
       const runs = this.waiting.get(tenant) ?? [];
