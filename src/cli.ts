@@ -185,10 +185,13 @@ export async function main(
     let findings: Finding[];
     let sources: Map<string, string>;
     let filesAnalysed: number;
+    // A file the command was asked about and could not read fails it (exit 2), after reporting the rest.
+    let failedToRead = false;
     if (options.command === 'check') {
       const local = collectGoFiles(options.paths, io.cwd);
-      for (const u of local.unreadable) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
+      for (const u of [...local.unreadable, ...local.notAnalysed]) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
       if (local.unreadable.length > 0 && local.files.length === 0) return 2;
+      failedToRead = local.unreadable.length > 0;
       const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
       io.err(formatProblems(result.problems.filter((p) => local.reported.has(p.path))));
       findings = result.findings.filter((f) => local.reported.has(f.path));
@@ -197,13 +200,18 @@ export async function main(
       filesAnalysed = [...local.reported].filter((p) => !skipped.has(p)).length;
     } else {
       const change = await localChange(io.cwd, options.base);
+      for (const u of change.unreadable) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
+      failedToRead = change.unreadable.some((u) => change.changed.has(u.path));
       const result = await analyzeIsolated(change.files, { config, goVersion: options.goVersion }, goVersionOf);
       io.err(formatProblems(result.problems.filter((p) => change.changed.has(p.path))));
       findings = markFindings(result.findings, change.changed)
         .filter((f) => f.inDiff)
         .map(({ inDiff: _inDiff, inHunk: _inHunk, ...finding }) => finding);
       sources = new Map(change.files.map((f) => [f.path, f.content]));
-      filesAnalysed = [...change.changed.values()].filter((f) => f.status !== 'removed' && f.path.endsWith('.go')).length;
+      const notRead = new Set(change.unreadable.map((u) => u.path));
+      filesAnalysed = [...change.changed.values()].filter(
+        (f) => f.status !== 'removed' && f.path.endsWith('.go') && !notRead.has(f.path),
+      ).length;
     }
     const minConfidence = options.minConfidence ?? config.min_confidence;
     const hidden = findings.filter((f) => !meetsConfidence(f, minConfidence)).length;
@@ -214,6 +222,7 @@ export async function main(
       io.out(formatText(findings, { sources, color: options.color }));
       io.err(`${summaryLine(findings, filesAnalysed, { hidden })}\n`);
     }
+    if (failedToRead) return 2;
     const failOn = options.failOn ?? config.fail_on;
     if (failOn === 'never') return 0;
     // Only what the evidence settles may fail a build: medium and low findings are advice.

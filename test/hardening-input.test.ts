@@ -3,7 +3,8 @@
  * with a clear message (a problem entry, or a line on stderr) and every other file still analysed.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -172,5 +173,95 @@ describe('the CLI on a hostile tree', () => {
   it('names the binary file on stderr and skips the submodule', () => {
     assert.match(err, /^leakhound: svc\/blob\.go: skipped: binary file$/m);
     assert.doesNotMatch(err + out, /third\/sub\.go/);
+  });
+});
+
+/** Runs the built CLI in `cwd`, giving up (and failing) after 60 s instead of hanging the suite. */
+function cli(cwd: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'src', 'bin', 'leakhound.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the CLI (built binary) reads only regular files, and names every file it did not analyse', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'leakhound-irregular-'));
+    mkdirSync(join(dir, 'svc'));
+    writeFileSync(join(dir, 'svc', 'leaky.go'), LEAKY.content);
+    execFileSync('mkfifo', [join(dir, 'svc', 'x.go')]);
+    symlinkSync('/dev/zero', join(dir, 'svc', 'zz.go'));
+    mkdirSync(join(dir, 'big'));
+    writeFileSync(join(dir, 'big', 'big.go'), `package big\n\n// ${'x'.repeat(3 * 1024 * 1024)}\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a FIFO and a symlink to /dev/zero under a named directory: named, never opened, exit 2, the rest reported', () => {
+    const { status, stdout, stderr } = cli(dir, ['check', 'svc', '--format', 'json']);
+    assert.equal(status, 2, stderr);
+    assert.match(stderr, /^leakhound: svc\/x\.go: not a regular file$/m);
+    assert.match(stderr, /^leakhound: svc\/zz\.go: not a regular file$/m);
+    const findings = (JSON.parse(stdout) as { findings: Array<{ path: string }> }).findings;
+    assert.deepEqual([...new Set(findings.map((f) => f.path))], ['svc/leaky.go']);
+  });
+
+  it('a FIFO named on the command line: named, exit 2', () => {
+    const { status, stderr } = cli(dir, ['check', 'svc/x.go']);
+    assert.equal(status, 2);
+    assert.match(stderr, /^leakhound: svc\/x\.go: not a regular file$/m);
+  });
+
+  it('a named file next to a FIFO: the FIFO is named as a file of the same package, and not opened', () => {
+    const { status, stderr } = cli(dir, ['check', 'svc/leaky.go', '--fail-on', 'never']);
+    assert.equal(status, 0, stderr);
+    assert.match(stderr, /^leakhound: svc\/x\.go: not a regular file \(a file of the same package\)$/m);
+  });
+
+  it('a file over 3 MiB is named as not analysed without being read whole', () => {
+    const { status, stderr } = cli(dir, ['check', 'big']);
+    assert.equal(status, 0, stderr);
+    assert.match(stderr, /^leakhound: big\/big\.go: larger than 3 MiB \(3,145,745 bytes\); not analysed$/m);
+    assert.match(stderr, /no leaks found in 0 Go files/);
+  });
+
+  it('an unreadable named file: named, exit 2 (not "no leaks found")', { skip: process.getuid?.() === 0 && 'root reads any file' }, () => {
+    const locked = join(dir, 'svc', 'locked.go');
+    writeFileSync(locked, LEAKY.content);
+    chmodSync(locked, 0);
+    try {
+      const { status, stderr } = cli(dir, ['check', 'svc/locked.go']);
+      assert.equal(status, 2);
+      assert.match(stderr, /^leakhound: svc\/locked\.go: permission denied$/m);
+    } finally {
+      rmSync(locked, { force: true });
+    }
+  });
+
+  it('diff: a committed symlink to /dev/zero is named and never read, exit 2', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'leakhound-irregular-git-'));
+    try {
+      const git = (...args: string[]): void => {
+        execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, stdio: 'ignore' });
+      };
+      git('init', '-q', '-b', 'main');
+      mkdirSync(join(repo, 'svc'));
+      writeFileSync(join(repo, 'svc', 'a.go'), 'package svc\n');
+      git('add', '.');
+      git('commit', '-q', '-m', 'base');
+      git('checkout', '-q', '-b', 'change');
+      writeFileSync(join(repo, 'svc', 'leaky.go'), LEAKY.content);
+      symlinkSync('/dev/zero', join(repo, 'svc', 'zz.go'));
+      git('add', '.');
+      git('commit', '-q', '-m', 'change');
+      const { status, stderr } = cli(repo, ['diff', '--base', 'main']);
+      assert.equal(status, 2, stderr);
+      assert.match(stderr, /^leakhound: svc\/zz\.go: not a regular file$/m);
+      assert.match(stderr, /1 Go file/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readSourceFile } from './read-source.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { goModVersion, type GoVersion } from '../analysis/go-version.js';
 import type { SourceFile } from '../analysis/model.js';
@@ -12,8 +13,10 @@ export interface LocalFiles {
   readonly files: SourceFile[];
   /** Paths (relative to the working directory) whose findings are reported. */
   readonly reported: ReadonlySet<string>;
-  /** Paths that could not be read, with the reason. */
+  /** Named paths (or files found under a named directory) that could not be read, with the reason: the command fails. */
   readonly unreadable: Array<{ path: string; reason: string }>;
+  /** Files not analysed on purpose (too large), and package siblings that could not be read, with the reason. */
+  readonly notAnalysed: Array<{ path: string; reason: string }>;
 }
 
 /** A path relative to `cwd` with forward slashes, as reports show it. */
@@ -30,7 +33,18 @@ export function displayPath(cwd: string, absolute: string): string {
 export function collectGoFiles(paths: readonly string[], cwd: string): LocalFiles {
   const named = new Set<string>();
   const unreadable: Array<{ path: string; reason: string }> = [];
+  const notAnalysed: Array<{ path: string; reason: string }> = [];
   const visitedDirs = new Set<string>();
+  /** Directory listings, read once each: a folder of 20,000 files is listed once, not once per file. */
+  const listings = new Map<string, string[]>();
+  const list = (dir: string): string[] => {
+    let entries = listings.get(dir);
+    if (!entries) {
+      entries = readdirSync(dir).sort();
+      listings.set(dir, entries);
+    }
+    return entries;
+  };
   const visit = (absolute: string, top: boolean): void => {
     let stat;
     try {
@@ -54,7 +68,7 @@ export function collectGoFiles(paths: readonly string[], cwd: string): LocalFile
       visitedDirs.add(real);
       let entries: string[];
       try {
-        entries = readdirSync(absolute).sort();
+        entries = list(absolute);
       } catch (error) {
         unreadable.push({ path: displayPath(cwd, absolute), reason: (error as Error).message });
         return;
@@ -62,27 +76,36 @@ export function collectGoFiles(paths: readonly string[], cwd: string): LocalFile
       for (const entry of entries) visit(join(absolute, entry), false);
     } else if (stat.isFile() && (absolute.endsWith('.go') || top)) {
       named.add(absolute);
+    } else if (absolute.endsWith('.go') || top) {
+      // A FIFO, a device (a symlink to /dev/zero), a socket: never opened.
+      unreadable.push({ path: displayPath(cwd, absolute), reason: 'not a regular file' });
     }
   };
   for (const p of paths.length > 0 ? paths : ['.']) visit(resolve(cwd, p), true);
   const all = new Set(named);
-  for (const file of named) {
-    const dir = dirname(file);
+  for (const dir of new Set([...named].map((file) => dirname(file)))) {
     try {
-      for (const entry of readdirSync(dir)) if (entry.endsWith('.go')) all.add(join(dir, entry));
+      for (const entry of list(dir)) if (entry.endsWith('.go')) all.add(join(dir, entry));
     } catch {
       // The directory vanished between the walk and now; its named files are reported unreadable below.
     }
   }
   const files: SourceFile[] = [];
+  const reported = new Set<string>();
   for (const absolute of [...all].sort()) {
-    try {
-      files.push({ path: displayPath(cwd, absolute), content: readFileSync(absolute, 'utf8') });
-    } catch (error) {
-      if (named.has(absolute)) unreadable.push({ path: displayPath(cwd, absolute), reason: String((error as Error).message) });
+    const path = displayPath(cwd, absolute);
+    const read = readSourceFile(absolute);
+    if ('content' in read) {
+      files.push({ path, content: read.content });
+      if (named.has(absolute)) reported.add(path);
+    } else if (read.reason !== 'is a directory') {
+      // A directory named x.go is a directory; anything else that could not be read is named.
+      const isNamed = named.has(absolute);
+      const entry = { path, reason: isNamed ? read.reason : `${read.reason} (a file of the same package)` };
+      (isNamed && read.problem === 'unreadable' ? unreadable : notAnalysed).push(entry);
     }
   }
-  return { files, reported: new Set([...named].map((p) => displayPath(cwd, p))), unreadable };
+  return { files, reported, unreadable, notAnalysed };
 }
 
 /** Finds each file's Go version from the nearest go.mod on disk, caching by directory. */

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SourceFile } from '../analysis/model.js';
 import { parseGitDiff, type ChangedFile } from '../diff/parse.js';
 import { displayPath } from './fs-source.js';
+import { readSourceFile } from './read-source.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +16,8 @@ export interface LocalChange {
   readonly files: SourceFile[];
   /** Changed files by path relative to the working directory. */
   readonly changed: ReadonlyMap<string, ChangedFile>;
+  /** Go files of the touched packages that were not read (not regular files, too large), with the reason. */
+  readonly unreadable: Array<{ path: string; reason: string }>;
 }
 
 /** Runs git with arguments (never through a shell) and returns its standard output. */
@@ -54,12 +57,9 @@ export async function localChange(cwd: string, base: string | undefined): Promis
   const untracked = (await git(top, ['ls-files', '--others', '--exclude-standard', '-z', '--', '*.go'])).split('\0').filter(Boolean);
   for (const repoPath of untracked) {
     const path = toLocal(repoPath);
-    let lineCount: number;
-    try {
-      lineCount = readFileSync(join(top, repoPath), 'utf8').split('\n').length;
-    } catch {
-      continue;
-    }
+    const read = readSourceFile(join(top, repoPath));
+    // One that cannot be read stays in the change with no lines: it is named below, with its package's files.
+    const lineCount = 'content' in read ? read.content.split('\n').length : 0;
     const addedLines = new Set(Array.from({ length: lineCount }, (_, i) => i + 1));
     changed.set(path, {
       path,
@@ -72,6 +72,7 @@ export async function localChange(cwd: string, base: string | undefined): Promis
   const dirs = new Set<string>();
   for (const file of changed.values()) if (file.status !== 'removed') dirs.add(dirname(join(cwd, file.path)));
   const files: SourceFile[] = [];
+  const unreadable: Array<{ path: string; reason: string }> = [];
   for (const dir of [...dirs].sort()) {
     let entries: string[];
     try {
@@ -82,12 +83,11 @@ export async function localChange(cwd: string, base: string | undefined): Promis
       continue;
     }
     for (const entry of entries) {
-      try {
-        files.push({ path: displayPath(cwd, join(dir, entry)), content: readFileSync(join(dir, entry), 'utf8') });
-      } catch {
-        // Unreadable (a dangling symlink, permissions): nothing to analyse.
-      }
+      const path = displayPath(cwd, join(dir, entry));
+      const read = readSourceFile(join(dir, entry));
+      if ('content' in read) files.push({ path, content: read.content });
+      else if (read.reason !== 'is a directory') unreadable.push({ path, reason: read.reason });
     }
   }
-  return { base: mergeBase, files, changed };
+  return { base: mergeBase, files, changed, unreadable };
 }
