@@ -14,6 +14,7 @@ import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
 import { FakeGitHub, type FakeCheckRun } from './helpers/fake-github.js';
+import { assertInert } from './helpers/markdown-inert.js';
 import { markersIn } from '../src/review/fingerprint.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -302,6 +303,37 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     assert.match(summary, new RegExp(`Listed ${listed} findings in the review body\\.`));
     assert.match(summary, new RegExp(`${375 - listed} more findings did not fit in the review`));
     assert.equal(fake.checkRuns[0]?.annotations.length, 400);
+  });
+
+  it('pull-request text quoted in the check run and the review acts as nothing: no mention, link, HTML or smuggled line', async () => {
+    fake.resetRecords();
+    fake.config = 'min_confidence: low\n';
+    const evil =
+      'package svc\n\nimport "os"\n\nvar cache [][]byte\n\nfunc Load(p string) {\n\tdata, _ := os.ReadFile(p)\n' +
+      '\tcache = append(cache, data[:4 /* @octocat @org/team #123 GH-7 ` <img src=x onerror=alert(1)> <details open> */])\n}\n';
+    const sha = fake.commit({ ...snapshots.push1, 'pkg/a)b`c/svc.go': evil });
+    fake.openPull(22, fake.commit(snapshots.base), sha, 'Codertocat');
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.number = 22;
+    payload.pull_request.number = 22;
+    payload.pull_request.head.sha = sha;
+    try {
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+      await fake
+        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    } finally {
+      fake.config = undefined;
+    }
+    const run = fake.checkRuns[0];
+    const written = [
+      run?.output.title,
+      run?.output.summary,
+      run?.output.text,
+      ...fake.reviews.flatMap((r) => [r.body, ...r.comments.map((c) => c.body)]),
+    ];
+    assert.ok(written.join('\n').includes('octocat'), 'the hostile text is quoted somewhere');
+    for (const markdown of written) if (markdown) assertInert(markdown);
   });
 
   it('a 70,000-character line: that finding becomes a hint, every other comment keeps its suggestion', async () => {
