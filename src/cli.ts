@@ -3,7 +3,7 @@
  * Exit codes: 0 nothing at or above the fail level, 1 findings at or above it, 2 usage or runtime error.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AnalyzeOptions } from './analysis/analyze.js';
@@ -14,10 +14,11 @@ import { CONFIDENCES, meetsConfidence, severityRank, type Confidence, type Findi
 import { parseConfigText } from './config/load.js';
 import { DEFAULT_CONFIG, type Config } from './config/schema.js';
 import { markFindings } from './diff/filter.js';
+import { withByteColumns } from './format/columns.js';
 import { formatJson } from './format/json.js';
 import { formatSarif } from './format/sarif.js';
 import { formatProblems, formatText, summaryLine } from './format/text.js';
-import { collectGoFiles, goVersionFromDisk } from './local/fs-source.js';
+import { collectGoFiles, displayPath, goVersionFromDisk } from './local/fs-source.js';
 import { localChange } from './local/git-source.js';
 import { RULE_IDS, RULES } from './rules/index.js';
 import { printable } from './format/safe-text.js';
@@ -27,8 +28,10 @@ const USAGE = `usage: leakhound <command> [options]
 Finds Go code that keeps memory reachable after it is no longer needed.
 
 commands:
-  check [paths...]     analyse Go files and directories (default: .), recursively;
-                       vendor/ and testdata/ are skipped unless named
+  check [packages...]  analyse Go packages, as the go tool names them: dir (the
+                       package in dir), dir/... (and ./...: every package below),
+                       file.go (default: ./...); vendor/, testdata/ and names
+                       starting with _ or . are skipped below a pattern
   diff [--base <rev>]  analyse the Go packages this branch touches and report only
                        findings on lines it adds or changes (working tree included),
                        relative to the merge base with <rev> (default: origin's
@@ -45,12 +48,20 @@ options:
                                             only high-confidence findings fail the run
   --go-version <1.N>                        Go version to assume instead of go.mod's
   --no-color                                plain text output
+  -v, --verbose                             also list the generated and binary files skipped
   -h, --help                                show this help
   --version                                 show the version
 `;
 
-/** A usage or runtime error: printed as one line, exit code 2. */
-class CliError extends Error {}
+/** A usage or runtime error: printed as one line (a usage error adds the usage line), exit code 2. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly usage = true,
+  ) {
+    super(message);
+  }
+}
 
 type Format = 'text' | 'json' | 'sarif';
 
@@ -64,6 +75,7 @@ interface Options {
   readonly configPath: string | undefined;
   readonly goVersion: GoVersion | undefined;
   readonly color: boolean;
+  readonly verbose: boolean;
 }
 
 /** The package version, from the nearest package.json above this module (dist/ or a build directory). */
@@ -92,12 +104,13 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
         'go-version': { type: 'string' },
         base: { type: 'string' },
         'no-color': { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
     });
   } catch (error) {
-    throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+    throw new CliError(usageProblem(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
@@ -129,18 +142,57 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
     configPath: values.config,
     goVersion,
     color: !values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR,
+    verbose: values.verbose === true,
   };
 }
 
+/** The first line of the usage text, printed after every usage error. */
+const USAGE_LINE = USAGE.split('\n')[0] ?? '';
+
+/** A parseArgs error as one short line: "unknown option --foo", not Node's paragraph about positionals. */
+function usageProblem(error: unknown): string {
+  const message = (error as Error).message;
+  const option = /option '([^']+)'/.exec(message)?.[1];
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `option ${option.split(' ')[0]} needs a value`;
+  return message.split(/\.\s|\n/)[0] ?? 'bad arguments';
+}
+
 function loadConfig(cwd: string, configPath: string | undefined, warn: (line: string) => void): Config {
-  const path = configPath ?? join(cwd, '.github', 'leakhound.yml');
-  if (!existsSync(path)) {
-    if (configPath) throw new CliError(`config file not found: ${configPath}`);
+  const path = configPath ? resolve(cwd, configPath) : findConfig(cwd);
+  if (!path || !existsSync(path)) {
+    if (configPath) throw new CliError(`config file not found: ${configPath}`, false);
     return DEFAULT_CONFIG;
   }
   const { config, errors } = parseConfigText(readFileSync(path, 'utf8'), RULE_IDS);
-  for (const error of errors) warn(`leakhound: ${configPath ?? '.github/leakhound.yml'}: ${error}`);
+  for (const error of errors) warn(`leakhound: ${printable(displayPath(cwd, path))}: ${printable(error)}`);
   return config;
+}
+
+/**
+ * The configuration that governs `cwd`, found as git finds `.git`: `.github/leakhound.yml` in cwd or
+ * the nearest directory above it, up to the repository's root (the first with `.git`), or, outside a
+ * repository, up to the module's root (the first with `go.mod`).
+ */
+export function findConfig(cwd: string): string | undefined {
+  let moduleRoot: string | undefined;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, '.github', 'leakhound.yml');
+    if (existsSync(candidate)) return candidate;
+    if (existsSync(join(dir, '.git'))) return undefined;
+    moduleRoot ??= existsSync(join(dir, 'go.mod')) ? dir : undefined;
+    if (dirname(dir) === dir) return undefined;
+    // Outside any repository the search ends at the module's root.
+    if (moduleRoot !== undefined && !hasGitAbove(dir)) return undefined;
+  }
+}
+
+function hasGitAbove(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
 }
 
 /**
@@ -187,13 +239,18 @@ export async function main(
     let filesAnalysed: number;
     // A file the command was asked about and could not read fails it (exit 2), after reporting the rest.
     let failedToRead = false;
+    /** Generated and binary files skipped: counted in the summary, listed with --verbose. */
+    let deliberatelySkipped = 0;
     if (options.command === 'check') {
       const local = collectGoFiles(options.paths, io.cwd);
       for (const u of [...local.unreadable, ...local.notAnalysed]) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
-      if (local.unreadable.length > 0 && local.files.length === 0) return 2;
-      failedToRead = local.unreadable.length > 0;
+      for (const pattern of local.empty) io.err(`leakhound: no Go files in ${printable(pattern)}\n`);
+      failedToRead = local.unreadable.length > 0 || local.empty.length > 0;
+      if (failedToRead && local.files.length === 0) return 2;
       const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
-      io.err(formatProblems(result.problems.filter((p) => local.reported.has(p.path))));
+      const problems = result.problems.filter((p) => local.reported.has(p.path));
+      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
+      deliberatelySkipped = problems.filter((p) => p.deliberate).length;
       findings = result.findings.filter((f) => local.reported.has(f.path));
       sources = new Map(local.files.map((f) => [f.path, f.content]));
       const skipped = new Set(result.problems.filter((p) => p.kind === 'skipped').map((p) => p.path));
@@ -203,7 +260,9 @@ export async function main(
       for (const u of change.unreadable) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
       failedToRead = change.unreadable.some((u) => change.changed.has(u.path));
       const result = await analyzeIsolated(change.files, { config, goVersion: options.goVersion }, goVersionOf);
-      io.err(formatProblems(result.problems.filter((p) => change.changed.has(p.path))));
+      const problems = result.problems.filter((p) => change.changed.has(p.path));
+      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
+      deliberatelySkipped = problems.filter((p) => p.deliberate).length;
       findings = markFindings(result.findings, change.changed)
         .filter((f) => f.inDiff)
         .map(({ inDiff: _inDiff, inHunk: _inHunk, ...finding }) => finding);
@@ -216,11 +275,11 @@ export async function main(
     const minConfidence = options.minConfidence ?? config.min_confidence;
     const hidden = findings.filter((f) => !meetsConfidence(f, minConfidence)).length;
     findings = findings.filter((f) => meetsConfidence(f, minConfidence));
-    if (options.format === 'json') io.out(formatJson(findings));
+    if (options.format === 'json') io.out(formatJson(withByteColumns(findings, sources)));
     else if (options.format === 'sarif') io.out(formatSarif(findings, { rules: RULES, version: version() }));
     else {
       io.out(formatText(findings, { sources, color: options.color }));
-      io.err(`${summaryLine(findings, filesAnalysed, { hidden })}\n`);
+      io.err(`${summaryLine(findings, filesAnalysed, { hidden, skipped: options.verbose ? 0 : deliberatelySkipped })}\n`);
     }
     if (failedToRead) return 2;
     const failOn = options.failOn ?? config.fail_on;
@@ -230,6 +289,7 @@ export async function main(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.err(`leakhound: ${printable(message.split('\n')[0] ?? '')}\n`);
+    if (error instanceof CliError && error.usage) io.err(`${USAGE_LINE} (see --help)\n`);
     return 2;
   }
 }

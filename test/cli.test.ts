@@ -35,7 +35,7 @@ interface JsonFinding {
 
 describe('leakhound check', () => {
   it('reports exactly what the fixtures want, at every confidence with --confidence low', async () => {
-    const run = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
+    const run = await cli(['check', 'fixtures/rules/...', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
     assert.equal(run.code, 0, run.err);
     const findings = (JSON.parse(run.out) as { findings: JsonFinding[] }).findings;
     const wants = fixtureSets(RULE_FIXTURES)
@@ -51,9 +51,9 @@ describe('leakhound check', () => {
   });
 
   it('leaves low-confidence findings out by default and says how to see them', async () => {
-    const all = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
-    const byDefault = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never']);
-    const high = await cli(['check', 'fixtures/rules', '--format', 'json', '--fail-on', 'never', '--confidence', 'high']);
+    const all = await cli(['check', 'fixtures/rules/...', '--format', 'json', '--fail-on', 'never', '--confidence', 'low']);
+    const byDefault = await cli(['check', 'fixtures/rules/...', '--format', 'json', '--fail-on', 'never']);
+    const high = await cli(['check', 'fixtures/rules/...', '--format', 'json', '--fail-on', 'never', '--confidence', 'high']);
     const confidences = (run: Run): string[] => (JSON.parse(run.out) as { findings: JsonFinding[] }).findings.map((f) => f.confidence);
     assert.ok(confidences(all).includes('low'));
     assert.deepEqual(
@@ -64,10 +64,10 @@ describe('leakhound check', () => {
       confidences(high),
       confidences(all).filter((c) => c === 'high'),
     );
-    const text = await cli(['check', 'fixtures/rules/map-clear-loop', '--no-color']);
+    const text = await cli(['check', 'fixtures/rules/map-clear-loop/...', '--no-color']);
     assert.equal(text.out, '');
     assert.match(text.err, /no leaks found in 3 Go files; \d+ less certain findings? not shown \(--confidence low to see (it|them)\)/);
-    const shown = await cli(['check', 'fixtures/rules/map-clear-loop', '--no-color', '--confidence', 'low']);
+    const shown = await cli(['check', 'fixtures/rules/map-clear-loop/...', '--no-color', '--confidence', 'low']);
     assert.match(shown.out, /\[map-clear-loop, low confidence\]/);
   });
 
@@ -87,7 +87,7 @@ describe('leakhound check', () => {
   });
 
   it('prints the documented JSON shape, with exactly these keys', async () => {
-    const run = await cli(['check', 'fixtures/rules/context-cancel-leak', '--format', 'json']);
+    const run = await cli(['check', 'fixtures/rules/context-cancel-leak/...', '--format', 'json']);
     const report = JSON.parse(run.out) as { version: number; findings: Array<Record<string, unknown>> };
     assert.equal(report.version, 1);
     assert.deepEqual(Object.keys(report), ['version', 'findings']);
@@ -126,7 +126,7 @@ describe('leakhound check', () => {
   });
 
   it('writes SARIF 2.1.0 that validates against the official schema', async () => {
-    const run = await cli(['check', 'fixtures/rules', '--format', 'sarif', '--fail-on', 'never']);
+    const run = await cli(['check', 'fixtures/rules/...', '--format', 'sarif', '--fail-on', 'never']);
     const schema = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'sarif', 'sarif-schema-2.1.0.json'), 'utf8')) as object;
     const ajv = new (AjvDraft04 as unknown as typeof Ajv)({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
@@ -138,7 +138,7 @@ describe('leakhound check', () => {
   });
 
   it('gives SARIF results the fingerprints the App marks its comments with', async () => {
-    const run = await cli(['check', 'fixtures/rules/context-cancel-leak', '--format', 'sarif', '--fail-on', 'never']);
+    const run = await cli(['check', 'fixtures/rules/context-cancel-leak/...', '--format', 'sarif', '--fail-on', 'never']);
     const results =
       (JSON.parse(run.out) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> }).runs[0]?.results ?? [];
     const [set] = fixtureSets(join(RULE_FIXTURES, 'context-cancel-leak'));
@@ -154,14 +154,14 @@ describe('leakhound check', () => {
     const dir = 'fixtures/rules/ticker-not-stopped/go1.22';
     assert.equal((await cli(['check', dir])).code, 0, 'warnings do not fail by default');
     assert.equal((await cli(['check', dir, '--fail-on', 'warning'])).code, 1);
-    assert.equal((await cli(['check', 'fixtures/rules/unbuffered-send-leak'])).code, 1);
+    assert.equal((await cli(['check', 'fixtures/rules/unbuffered-send-leak/...'])).code, 1);
   });
 
   it('never fails on findings below high confidence, whatever their severity', async () => {
     // Only medium- and low-confidence notices here.
     const dir = 'fixtures/rules/map-clear-loop';
     assert.equal((await cli(['check', dir, '--fail-on', 'notice', '--confidence', 'low'])).code, 0);
-    const medium = await cli(['check', 'fixtures/rules/global-pointer-retained', '--fail-on', 'notice', '--format', 'json']);
+    const medium = await cli(['check', 'fixtures/rules/global-pointer-retained/...', '--fail-on', 'notice', '--format', 'json']);
     assert.ok((JSON.parse(medium.out) as { findings: JsonFinding[] }).findings.some((f) => f.confidence === 'medium'));
     assert.equal(medium.code, 0);
   });
@@ -177,7 +177,12 @@ describe('leakhound check', () => {
     ]) {
       const run = await cli(args);
       assert.equal(run.code, 2, args.join(' '));
-      assert.match(run.err, /^leakhound: .+\n$/m, args.join(' '));
+      const usage = args[0] === 'frobnicate' || args.includes('--format') || args.includes('--fail-on') || args.includes('--go-version');
+      assert.match(
+        run.err,
+        usage ? /^leakhound: .+\nusage: leakhound <command> \[options\] \(see --help\)\n$/ : /^leakhound: .+\n$/,
+        args.join(' '),
+      );
     }
   });
 
@@ -273,5 +278,172 @@ func added(parent context.Context) context.Context {
     const run = await cli(['diff', '--base', 'no-such-branch'], repo);
     assert.equal(run.code, 2);
     assert.match(run.err, /merge base/);
+  });
+});
+
+describe('leakhound behaves like a Go tool', () => {
+  const LEAK = (pkg: string): string =>
+    `package ${pkg}\n\nimport "context"\n\nfunc f(p context.Context) context.Context {\n\tctx, _ := context.WithCancel(p)\n\treturn ctx\n}\n`;
+  let mod = '';
+  before(() => {
+    mod = mkdtempSync(join(tmpdir(), 'leakhound-gotool-'));
+    const files: Record<string, string> = {
+      'go.mod': 'module example.com/m\n\ngo 1.22\n',
+      'main.go': LEAK('main'),
+      'internal/a/a.go': LEAK('a'),
+      'internal/a/b/b.go': LEAK('b'),
+      'vendor/v/v.go': LEAK('v'),
+      'internal/testdata/t.go': LEAK('t'),
+      '_tools/tools.go': LEAK('tools'),
+      '.hidden/h.go': LEAK('h'),
+      'internal/a/_skip.go': LEAK('a'),
+      'docs/README.md': '# not Go\n',
+      'gen/gen.go': `// Code generated by x. DO NOT EDIT.\n\n${LEAK('gen')}`,
+    };
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(mod, path, '..'), { recursive: true });
+      writeFileSync(join(mod, path), content);
+    }
+  });
+  after(() => rmSync(mod, { recursive: true, force: true }));
+
+  const paths = (run: Run): string[] =>
+    [...new Set((JSON.parse(run.out) as { findings: JsonFinding[] }).findings.map((f) => f.path))].sort();
+  const json = ['--format', 'json', '--fail-on', 'never'];
+
+  it('takes package patterns: ./..., dir/..., a plain directory (that package only) and a file', async () => {
+    assert.deepEqual(paths(await cli(['check', './...', ...json], mod)), ['internal/a/a.go', 'internal/a/b/b.go', 'main.go']);
+    assert.deepEqual(paths(await cli(['check', ...json], mod)), ['internal/a/a.go', 'internal/a/b/b.go', 'main.go'], 'default ./...');
+    assert.deepEqual(paths(await cli(['check', './internal/...', ...json], mod)), ['internal/a/a.go', 'internal/a/b/b.go']);
+    assert.deepEqual(paths(await cli(['check', 'internal/a', ...json], mod)), ['internal/a/a.go']);
+    assert.deepEqual(paths(await cli(['check', '.', ...json], mod)), ['main.go']);
+    assert.deepEqual(paths(await cli(['check', 'internal/a/b/b.go', ...json], mod)), ['internal/a/b/b.go']);
+    assert.deepEqual(paths(await cli(['check', '_tools', ...json], mod)), ['_tools/tools.go'], 'named, a skipped name is analysed');
+  });
+
+  it('says "no Go files" and exits 2 for a pattern that matches none, and never parses other files as Go', async () => {
+    const empty = await cli(['check', 'docs'], mod);
+    assert.equal(empty.code, 2);
+    assert.equal(empty.err, 'leakhound: no Go files in docs\n');
+    const markdown = await cli(['check', 'docs/README.md'], mod);
+    assert.equal(markdown.code, 2);
+    assert.equal(markdown.err, 'leakhound: docs/README.md: not a Go file\n');
+  });
+
+  it('prints paths relative to the working directory when under it, otherwise absolute', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'leakhound-cwd-'));
+    try {
+      assert.deepEqual(paths(await cli(['check', join(mod, 'internal', 'a'), ...json], outside)), [join(mod, 'internal', 'a', 'a.go')]);
+      assert.deepEqual(paths(await cli(['check', join(mod, 'internal', 'a'), ...json], mod)), ['internal/a/a.go']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('counts columns in bytes as go vet does (JSON and text); SARIF says it counts UTF-16 units', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakhound-col-'));
+    try {
+      writeFileSync(
+        join(dir, 'a.go'),
+        'package a\n\nimport "context"\n\nfunc f(p context.Context) context.Context {\n\t/* héllo 世界 */ ctx, _ := context.WithCancel(p)\n\treturn ctx\n}\n',
+      );
+      const finding = (JSON.parse((await cli(['check', '.', ...json], dir)).out) as { findings: Array<JsonFinding & { column: number }> })
+        .findings[0];
+      // tab 1 + "/* h" 4 + é 2 + "llo " 4 + 世界 6 + " */ " 4 + "ctx, _ := " 10 bytes before `context`.
+      assert.equal(finding?.column, 32);
+      const text = await cli(['check', '.', '--no-color', '--fail-on', 'never'], dir);
+      assert.match(text.out, /^a\.go:6:32: warning:/m);
+      const sarif = JSON.parse((await cli(['check', '.', '--format', 'sarif', '--fail-on', 'never'], dir)).out) as {
+        runs: Array<{
+          columnKind: string;
+          results: Array<{ locations: Array<{ physicalLocation: { region: { startColumn: number } } }> }>;
+        }>;
+      };
+      assert.equal(sarif.runs[0]?.columnKind, 'utf16CodeUnits');
+      assert.equal(sarif.runs[0]?.results[0]?.locations[0]?.physicalLocation.region.startColumn, 27);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds .github/leakhound.yml as git finds .git: in a parent, up to the repository root', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'leakhound-cfg-'));
+    try {
+      mkdirSync(join(repo, '.git'));
+      mkdirSync(join(repo, '.github'));
+      writeFileSync(join(repo, '.github', 'leakhound.yml'), 'rules:\n  context-cancel-leak: off\n');
+      mkdirSync(join(repo, 'internal', 'fetch'), { recursive: true });
+      writeFileSync(join(repo, 'internal', 'fetch', 'f.go'), LEAK('fetch'));
+      assert.deepEqual(paths(await cli(['check', 'fetch', ...json], join(repo, 'internal'))), [], 'the parent config turns the rule off');
+      rmSync(join(repo, '.git'), { recursive: true });
+      mkdirSync(join(repo, 'internal', '.git'));
+      assert.deepEqual(
+        paths(await cli(['check', 'fetch', ...json], join(repo, 'internal'))),
+        ['internal/fetch/f.go'.slice('internal/'.length)],
+        'not past the repository root',
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every valid rules: entry, and names each invalid one (with the rule id it probably meant)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakhound-rules-'));
+    try {
+      mkdirSync(join(dir, '.github'));
+      writeFileSync(
+        join(dir, '.github', 'leakhound.yml'),
+        'rules:\n  context-cancel-leek: off\n  ticker-not-stopped: loud\n  context-cancel-leak: error\n',
+      );
+      writeFileSync(join(dir, 'a.go'), LEAK('a'));
+      const run = await cli(['check', '.', '--format', 'json'], dir);
+      assert.equal(run.code, 1, 'context-cancel-leak raised to error fails the run');
+      assert.match(run.err, /rules: unknown rule id "context-cancel-leek" \(did you mean "context-cancel-leak"\?\); ignored/);
+      assert.match(run.err, /rules\.ticker-not-stopped: must be one of error, warning, notice, off, not "loud"; ignored/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts the generated files it skips, and lists them with --verbose', async () => {
+    const quiet = await cli(['check', './...', '--no-color', '--fail-on', 'never'], mod);
+    assert.doesNotMatch(quiet.err, /generated file/);
+    assert.match(quiet.err, /in 3 Go files; 1 generated or binary file skipped \(--verbose lists them\)/);
+    const verbose = await cli(['check', './...', '--no-color', '--fail-on', 'never', '--verbose'], mod);
+    assert.match(verbose.err, /^leakhound: gen\/gen\.go: skipped: generated file$/m);
+  });
+
+  it('answers an unknown option with one line and the usage line, exit 2', async () => {
+    const run = await cli(['check', '--frobnicate']);
+    assert.equal(run.code, 2);
+    assert.equal(run.err, 'leakhound: unknown option --frobnicate\nusage: leakhound <command> [options] (see --help)\n');
+  });
+
+  it('diff in a shallow clone says the history is shallow and how to fetch it', async () => {
+    const origin = mkdtempSync(join(tmpdir(), 'leakhound-origin-'));
+    const clone = `${origin}-clone`;
+    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+    const git = (cwd: string, ...args: string[]): void => void execFileSync('git', args, { cwd, env, stdio: 'ignore' });
+    try {
+      git(origin, 'init', '-q', '-b', 'main');
+      writeFileSync(join(origin, 'a.go'), 'package a\n');
+      git(origin, 'add', '.');
+      git(origin, 'commit', '-q', '-m', 'one');
+      git(origin, 'checkout', '-q', '-b', 'feature');
+      writeFileSync(join(origin, 'b.go'), LEAK('a'));
+      git(origin, 'add', '.');
+      git(origin, 'commit', '-q', '-m', 'two');
+      git(origin, 'checkout', '-q', 'main');
+      writeFileSync(join(origin, 'c.go'), 'package a\n');
+      git(origin, 'add', '.');
+      git(origin, 'commit', '-q', '-m', 'three');
+      git(tmpdir(), 'clone', '-q', '--depth', '1', '--branch', 'feature', '--no-single-branch', `file://${origin}`, clone);
+      const run = await cli(['diff', '--base', 'origin/main'], clone);
+      assert.equal(run.code, 2, run.err);
+      assert.match(run.err, /this clone's history is shallow .*git fetch --unshallow origin.*fetch-depth: 0/);
+    } finally {
+      rmSync(origin, { recursive: true, force: true });
+      rmSync(clone, { recursive: true, force: true });
+    }
   });
 });

@@ -500,7 +500,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
         privateKey: keys.privateKey,
         secret: SECRET,
         gheHost: fake.host,
-        env: { LEAKHOUND_FILE_BUDGET_MS: '8000', LEAKHOUND_RUN_BUDGET_MS: '6000' },
+        env: { LEAKHOUND_FILE_BUDGET_MS: '8000', LEAKHOUND_RUN_BUDGET_MS: '8000', LEAKHOUND_WORKERS: '1' },
       });
     });
     after(async () => {
@@ -525,10 +525,10 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
         .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}\n${bounded?.output.join('') ?? ''}`));
       return checkOf(sha) as FakeCheckRun;
     };
-    /** Twenty-four packages of one slow file each (about half a second of analysis apiece) with no leak in them. */
+    /** Thirty-two packages of one slow file each (about half a second of analysis apiece) with no leak in them. */
     const heavyFiles = (): Record<string, string> =>
       Object.fromEntries(
-        Array.from({ length: 24 }, (_, p) => {
+        Array.from({ length: 32 }, (_, p) => {
           const body = Array.from(
             { length: 1500 },
             (_, i) =>
@@ -575,7 +575,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       const run = await completed(42);
       assert.equal(run.conclusion, 'neutral', run.output.summary);
       assert.match(run.output.title ?? '', /changed Go files? not analysed/);
-      assert.match(run.output.summary ?? '', /not analysed: the run used up its 6 s analysis budget/);
+      assert.match(run.output.summary ?? '', /not analysed: the run used up its 8 s analysis budget/);
     });
 
     it('a small pull request opened after a heavy one is analysed before the heavy one is', async () => {

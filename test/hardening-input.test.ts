@@ -153,7 +153,7 @@ describe('the CLI on a hostile tree', () => {
     mkdirSync(join(dir, 'third'));
     writeFileSync(join(dir, 'third', '.git'), 'gitdir: ../.git/modules/third\n');
     writeFileSync(join(dir, 'third', 'sub.go'), LEAKY.content.replace('package svc', 'package third'));
-    code = await main(['check', '.', '--format', 'json', '--fail-on', 'never'], {
+    code = await main(['check', './...', '--format', 'json', '--fail-on', 'never', '--verbose'], {
       cwd: dir,
       out: (s) => (out += s),
       err: (s) => (err += s),

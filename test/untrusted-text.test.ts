@@ -168,7 +168,7 @@ describe('untrusted text in reports', () => {
       try {
         out = execFileSync(
           process.execPath,
-          [join(process.cwd(), 'dist', 'src', 'bin', 'leakhound.js'), 'check', '.', '--confidence', 'low'],
+          [join(process.cwd(), 'dist', 'src', 'bin', 'leakhound.js'), 'check', './...', '--confidence', 'low'],
           {
             cwd: dir,
             encoding: 'utf8',

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config, type RuleLevel } from './schema.js';
 
@@ -52,6 +53,9 @@ export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): 
   }
   const errors: string[] = [];
   const input = { ...(raw as Record<string, unknown>) };
+  // `rules` is checked entry by entry below: one bad entry must not drop every override.
+  const ruleInput = input.rules;
+  delete input.rules;
   if (!validateConfig(input)) {
     const badKeys = new Set<string>();
     for (const error of validateConfig.errors ?? []) {
@@ -61,12 +65,7 @@ export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): 
     }
     for (const key of badKeys) delete input[key];
   }
-  const rules: Record<string, RuleLevel> = {};
-  const ruleInput = (input.rules ?? {}) as Record<string, RuleLevel>;
-  for (const [id, level] of Object.entries(ruleInput)) {
-    if (knownRuleIds.includes(id)) rules[id] = level;
-    else errors.push(`rules: unknown rule id "${id}" ignored`);
-  }
+  const rules = readRules(ruleInput, knownRuleIds, errors);
   const config: Config = {
     ...DEFAULT_CONFIG,
     ...(input as Partial<Config>),
@@ -79,6 +78,36 @@ export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): 
 function capped(errors: string[]): string[] {
   if (errors.length <= MAX_LISTED_ERRORS) return errors;
   return [...errors.slice(0, MAX_LISTED_ERRORS), `…and ${errors.length - MAX_LISTED_ERRORS} more problems`];
+}
+
+const LEVELS: readonly RuleLevel[] = ['error', 'warning', 'notice', 'off'];
+
+/** The valid entries of `rules:`, each invalid one named in `errors` (with the likely rule id when misspelt). */
+function readRules(value: unknown, knownRuleIds: readonly string[], errors: string[]): Record<string, RuleLevel> {
+  const rules: Record<string, RuleLevel> = {};
+  if (value === undefined || value === null) return rules;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.push('rules: must be a mapping of rule id to error, warning, notice or off; ignored');
+    return rules;
+  }
+  for (const [id, level] of Object.entries(value as Record<string, unknown>)) {
+    if (!knownRuleIds.includes(id)) {
+      const near = closestRuleId(id, knownRuleIds);
+      errors.push(`rules: unknown rule id "${id}"${near ? ` (did you mean "${near}"?)` : ''}; ignored`);
+    } else if (!LEVELS.includes(level as RuleLevel)) {
+      errors.push(`rules.${id}: must be one of error, warning, notice, off, not ${JSON.stringify(level)}; ignored`);
+    } else {
+      rules[id] = level as RuleLevel;
+    }
+  }
+  return rules;
+}
+
+/** The known id nearest to a misspelt one (at most 3 edits away), if any. */
+export function closestRuleId(id: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const near = closest(id, [...known]);
+  return distance(id, near) <= 3 ? near : undefined;
 }
 
 function topLevelKey(error: ErrorObject): string | undefined {

@@ -1,5 +1,6 @@
 import type { FileProblem, Finding } from '../analysis/model.js';
 import { lineChangeOf } from '../fix/line-change.js';
+import { byteColumn } from './columns.js';
 import { plural, severityCounts } from './counts.js';
 import { printable } from './safe-text.js';
 
@@ -22,7 +23,8 @@ const COLORS = {
 };
 
 /**
- * formatText renders findings like a compiler does (`path:line:col: severity: message [rule-id]`),
+ * formatText renders findings like a compiler does (`path:line:col: severity: message [rule-id]`,
+ * the column in bytes when the source is given),
  * each followed by its fix as a small diff, or its hint.
  */
 export function formatText(findings: readonly Finding[], options: TextOptions = {}): string {
@@ -30,8 +32,10 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   const out: string[] = [];
   for (const f of findings) {
     const tag = f.confidence === 'high' ? f.rule : `${f.rule}, ${f.confidence} confidence`;
-    out.push(`${printable(f.path)}:${f.line}:${f.column}: ${paint(f.severity, f.severity)}: ${printable(f.message)} [${tag}]`);
     const source = options.sources?.get(f.path);
+    // Go's convention (go vet, gopls): the column counts bytes.
+    const column = byteColumn(source?.split('\n', f.line)[f.line - 1], f.column);
+    out.push(`${printable(f.path)}:${f.line}:${column}: ${paint(f.severity, f.severity)}: ${printable(f.message)} [${tag}]`);
     const change = f.fix && source !== undefined ? lineChangeOf(source, f.fix) : undefined;
     if (f.fix && change) {
       out.push(paint('dim', `    fix: ${printable(f.fix.message)}`));
@@ -45,9 +49,11 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
-/** Findings left out of the output for their confidence, for the summary line. */
+/** What the output leaves out, for the summary line: findings for their confidence, files skipped on purpose. */
 export interface HiddenFindings {
   readonly hidden: number;
+  /** Generated or binary files skipped and not listed (`--verbose` lists them). */
+  readonly skipped?: number;
 }
 
 /**
@@ -60,8 +66,11 @@ export function summaryLine(findings: readonly Finding[], filesAnalysed: number,
     findings.length === 0
       ? `no leaks found in ${files}`
       : `${plural(findings.length, 'finding')} (${severityCounts(findings)}) in ${files}`;
-  if (!left || left.hidden === 0) return line;
-  return `${line}; ${plural(left.hidden, 'less certain finding')} not shown (--confidence low to see ${left.hidden === 1 ? 'it' : 'them'})`;
+  const notes: string[] = [];
+  if (left?.skipped) notes.push(`${plural(left.skipped, 'generated or binary file')} skipped (--verbose lists them)`);
+  if (left?.hidden)
+    notes.push(`${plural(left.hidden, 'less certain finding')} not shown (--confidence low to see ${left.hidden === 1 ? 'it' : 'them'})`);
+  return [line, ...notes].join('; ');
 }
 
 /** One line per file that was skipped or only partly analysed. */

@@ -49,7 +49,15 @@ export async function localChange(cwd: string, base: string | undefined): Promis
   if (!top) throw new Error('not inside a git repository');
   const baseRev = base ?? (await defaultBase(cwd));
   const mergeBase = await tryGit(cwd, ['merge-base', baseRev, 'HEAD']);
-  if (!mergeBase) throw new Error(`cannot find a merge base with "${baseRev}" (use --base <rev>)`);
+  if (!mergeBase) {
+    if ((await tryGit(cwd, ['rev-parse', '--is-shallow-repository'])) === 'true') {
+      throw new Error(
+        `cannot find a merge base with "${baseRev}": this clone's history is shallow (CI checkouts often are); ` +
+          `fetch it with "git fetch --unshallow origin" (actions/checkout: fetch-depth: 0), or fetch "${baseRev}" too`,
+      );
+    }
+    throw new Error(`cannot find a merge base with "${baseRev}" (use --base <rev>)`);
+  }
   const diffText = await git(top, ['diff', '--no-color', '--no-ext-diff', '-M', mergeBase, '--', '*.go']);
   const changed = new Map<string, ChangedFile>();
   const toLocal = (repoPath: string): string => displayPath(cwd, join(top, repoPath));
