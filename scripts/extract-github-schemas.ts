@@ -13,6 +13,7 @@ import { join } from 'node:path';
 /** The REST operations the app (and Probot on its behalf) calls. */
 export const OPERATIONS = [
   'apps/create-installation-access-token',
+  'apps/get-authenticated',
   'checks/create',
   'checks/list-for-ref',
   'checks/get',

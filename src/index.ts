@@ -8,12 +8,13 @@ import type { GitHubClient, RetryOptions } from './github/client.js';
 import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
 import { OpenCheckRuns } from './github/open-check-runs.js';
-import { startStaleCheckSweeper } from './github/stale-check-runs.js';
+import { startStaleCheckSweeper, sweepStaleCheckRuns } from './github/stale-check-runs.js';
 import { DeliveryLog, once } from './handlers/deliveries.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
 import type { PathMatcher } from './config/excludes.js';
 import type { Analyzer } from './review/ports.js';
+import { lifecycle } from './server/lifecycle.js';
 import { join } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 
@@ -105,6 +106,10 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
       const pool = defaultPool();
       analyze = (files, analyzeOptions, schedule) => pool.analyze(files, analyzeOptions, schedule);
       matchPaths ??= (patterns, paths) => pool.match(patterns, paths);
+      lifecycle.addReadinessCheck('analysis worker', async () => {
+        await pool.analyze([{ path: 'ready/ready.go', content: 'package ready\n' }], {}, { tenant: '(readiness)' });
+      });
+      lifecycle.onShutdown(() => pool.close());
     }
     const deps: RunDeps = {
       analyze,
@@ -115,12 +120,22 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     };
     const staleAfterMs = envNumber('LEAKHOUND_STALE_CHECK_MS');
     const everyMs = envNumber('LEAKHOUND_SWEEP_EVERY_MS');
+    const clientFor = async (id: number): Promise<GitHubClient> => (await app.auth(id)) as unknown as GitHubClient;
     startStaleCheckSweeper({
       openRuns,
-      clientFor: async (id) => (await app.auth(id)) as unknown as GitHubClient,
+      clientFor,
       log: app.log,
       ...(staleAfterMs ? { staleAfterMs } : {}),
       ...(everyMs ? { everyMs } : {}),
+    });
+    // Stopping: whatever this process still holds is completed (neutral, with Re-run) before it exits.
+    lifecycle.onShutdown(async () => {
+      await sweepStaleCheckRuns({
+        openRuns,
+        clientFor,
+        log: app.log,
+        stopping: 'the leakhound server was stopped while this run was in progress',
+      });
     });
     // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
     const deliveries = new DeliveryLog();

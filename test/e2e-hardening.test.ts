@@ -595,4 +595,62 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.ok(analysedAt(44) < analysedAt(43), `small at ${analysedAt(44)}, heavy at ${analysedAt(43)}`);
     });
   });
+
+  describe('ready, stopping and logs, as an orchestrator sees them', () => {
+    it('/ready: 200 when the analysis worker answers and GitHub accepts the App; 503 naming what is not', async () => {
+      fake.resetRecords();
+      fake.failNext('apps/get-authenticated', 401, { message: 'Bad credentials' });
+      const notReady = await fetch(`http://127.0.0.1:${app?.port ?? 0}/ready`);
+      assert.equal(notReady.status, 503);
+      assert.deepEqual(await notReady.json(), { ready: false, checks: { 'GitHub auth': 'Bad credentials', 'analysis worker': 'ok' } });
+      const ready = await fetch(`http://127.0.0.1:${app?.port ?? 0}/ready`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { ready: true, checks: { 'GitHub auth': 'ok', 'analysis worker': 'ok' } });
+    });
+
+    it('SIGTERM mid-run: the run gets its grace period, then its check run is completed as neutral and the process exits 0', async () => {
+      fake.resetRecords();
+      fake.stallNext('pulls/list-files', 5_000);
+      const server = await startApp({
+        appId: APP_ID,
+        privateKey: keys.privateKey,
+        secret: SECRET,
+        gheHost: fake.host,
+        env: { LEAKHOUND_SHUTDOWN_GRACE_MS: '1000' },
+      });
+      try {
+        const payload = webhook<Payload>('pull_request.synchronize');
+        payload.pull_request.head.sha = head;
+        void sendWebhook(server.port, SECRET, 'pull_request', payload).catch(() => undefined);
+        await fake.waitFor(() => fake.checkRuns[0]?.status === 'in_progress', WAIT_MS, 'the check run to start');
+        const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+        server.child.kill('SIGTERM');
+        assert.equal(await exited, 0, server.output.join(''));
+      } finally {
+        await server.stop();
+        fake.clearFailures();
+      }
+      const run = fake.checkRuns[0];
+      assert.equal(run?.status, 'completed', failureContext());
+      assert.equal(run?.conclusion, 'neutral');
+      assert.match(run?.output.summary ?? '', /the leakhound server was stopped while this run was in progress/);
+    });
+
+    it('NODE_ENV=production logs JSON, one object a line', async () => {
+      const server = await startApp({
+        appId: APP_ID,
+        privateKey: keys.privateKey,
+        secret: SECRET,
+        gheHost: fake.host,
+        env: { NODE_ENV: 'production', LOG_FORMAT: '' },
+      });
+      await server.stop();
+      const lines = server.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      assert.ok(lines.length > 0);
+      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line);
+    });
+  });
 });

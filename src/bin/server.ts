@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { run } from 'probot';
 import leakhound from '../index.js';
+import { lifecycle } from '../server/lifecycle.js';
 import { startServer } from '../server/start.js';
 
 // Probot's setup flow writes the App's credentials to .env; read it as `probot run` does (the file
@@ -17,24 +18,38 @@ if (existsSync('.env')) Object.assign(process.env, parseEnv(readFileSync('.env',
 
 const env = process.env;
 const hasCredentials = !!env.APP_ID && !!(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+// Probot's defaults: JSON logs in production, readable ones elsewhere (Probot's own run too).
+env.LOG_FORMAT ||= env.NODE_ENV === 'production' ? 'json' : 'pretty';
+
+/** How long in-flight webhooks may take to finish after SIGTERM (default 20 s; orchestrators kill at 30 s). */
+const graceMs = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) > 0 ? Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) : 20_000;
 
 if (!hasCredentials || env.WEBHOOK_PROXY_URL) {
   await run(leakhound);
 } else {
-  // Probot's defaults: JSON logs in production, readable ones elsewhere.
-  env.LOG_FORMAT ||= env.NODE_ENV === 'production' ? 'json' : 'pretty';
   const running = await startServer({
     appFn: leakhound,
     port: Number(env.PORT) || 3000,
     ...(env.HOST ? { host: env.HOST } : {}),
     ...(env.WEBHOOK_PATH ? { webhookPath: env.WEBHOOK_PATH } : {}),
   });
-  const stop = (): void => {
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+  let stopping = false;
+  /**
+   * Graceful stop: accept nothing new, give in-flight webhooks (and their runs) the grace period,
+   * then complete every check run still held as neutral with Re-run, stop the workers, exit.
+   */
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    running.probot.log.info(`${signal}: stopping; in-flight runs have ${graceMs} ms to finish`);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    void Promise.race([running.close().catch(() => undefined), grace])
+      .then(() => lifecycle.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }

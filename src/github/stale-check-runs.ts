@@ -6,7 +6,7 @@
 import { messageOf, statusOf } from '../review/stage.js';
 import { RERUN_ACTION } from './check-reporter.js';
 import type { GitHubClient } from './client.js';
-import { processAlive, type OpenCheckRun, type OpenCheckRuns } from './open-check-runs.js';
+import { processAlive, THIS_PROCESS, type OpenCheckRun, type OpenCheckRuns } from './open-check-runs.js';
 
 /** How long a check run may stay in progress before it is completed as `neutral` (default 30 min). */
 export const DEFAULT_STALE_AFTER_MS = 30 * 60_000;
@@ -27,6 +27,8 @@ export interface SweepOptions {
   readonly staleAfterMs?: number;
   readonly now?: () => number;
   readonly log: SweepLog;
+  /** The server is stopping, for this reason: every check run this process holds is stale now. */
+  readonly stopping?: string;
 }
 
 /** Why an open check run is stale now, or undefined while its run may still finish it. */
@@ -54,7 +56,7 @@ export async function sweepStaleCheckRuns(options: SweepOptions): Promise<number
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   let completed = 0;
   for (const run of openRuns.list()) {
-    const reason = whyStale(run, now, staleAfterMs);
+    const reason = options.stopping && run.createdBy === THIS_PROCESS ? options.stopping : whyStale(run, now, staleAfterMs);
     if (reason === undefined) continue;
     const where = { repo: `${run.owner}/${run.repo}`, checkRunId: run.checkRunId };
     try {

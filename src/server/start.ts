@@ -6,6 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createNodeMiddleware, createProbot, type Probot } from 'probot';
 import { createBodyGuard, DEFAULT_BODY_LIMITS, type BodyLimits } from './body-limit.js';
+import { lifecycle } from './lifecycle.js';
 import { createLog } from './log.js';
 
 /** The webhook path when WEBHOOK_PATH is not set (@octokit/webhooks' default, as Probot's). */
@@ -37,6 +38,11 @@ export interface RunningServer {
 /** startServer loads the app into Probot and listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const probot = options.probot ?? createProbot({ overrides: { log: await createLog() } });
+  // Ready means the App can authenticate to GitHub (its key and id work, GitHub answers).
+  lifecycle.addReadinessCheck('GitHub auth', async () => {
+    const octokit = await probot.auth();
+    await octokit.request('GET /app');
+  });
   const webhookPath = options.webhookPath ?? DEFAULT_WEBHOOK_PATH;
   const middleware = await createNodeMiddleware(options.appFn, { probot, webhooksPath: webhookPath });
   const notFound = (res: ServerResponse): void => {
@@ -49,6 +55,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ping' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('PONG');
+    } else if (path === '/ready' && req.method === 'GET') {
+      void lifecycle.ready().then((readiness) => {
+        res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(readiness));
+      });
     } else if (path === webhookPath || path === `${webhookPath}/`) {
       toApp(req, res);
     } else {

@@ -373,7 +373,11 @@ export class FakeGitHub {
           const failure = this.#failure(operation);
           answer =
             (failure && !failure.afterWork ? failure : undefined) ??
-            (operation === 'apps/create-installation-access-token' ? this.#token(req) : this.#authorize(req, operation)) ??
+            (operation === 'apps/create-installation-access-token'
+              ? this.#token(req)
+              : operation === 'apps/get-authenticated'
+                ? this.#appJwtRefused(req, operation)
+                : this.#authorize(req, operation)) ??
             this.#rest(operation, check.pathParams, url, body, String(req.headers.accept ?? ''));
           if (failure?.afterWork) answer = failure;
         }
@@ -424,18 +428,8 @@ export class FakeGitHub {
 
   /** Installation tokens: the App's JWT must verify with its public key and name the App. */
   #token(req: IncomingMessage): Answer {
-    const jwt = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const [header, payload, signature] = (jwt ?? '').split('.');
-    const ok =
-      header !== undefined &&
-      payload !== undefined &&
-      signature !== undefined &&
-      verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.#publicKey, Buffer.from(signature, 'base64url'));
-    const claims = ok ? (JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { iss?: unknown; exp?: number }) : {};
-    if (!ok || String(claims.iss) !== String(this.#options.appId) || (claims.exp ?? 0) * 1000 < Date.now()) {
-      this.violations.push('apps/create-installation-access-token: the App JWT did not verify');
-      return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
-    }
+    const refused = this.#appJwtRefused(req, 'apps/create-installation-access-token');
+    if (refused) return refused;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     this.#tokens.add(token);
     return {
@@ -447,6 +441,23 @@ export class FakeGitHub {
         repository_selection: 'all',
       },
     };
+  }
+
+  /** App-level requests (as the App, not an installation) carry a JWT that must verify and name the App. */
+  #appJwtRefused(req: IncomingMessage, operation: string): Answer | undefined {
+    const jwt = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const [header, payload, signature] = (jwt ?? '').split('.');
+    const ok =
+      header !== undefined &&
+      payload !== undefined &&
+      signature !== undefined &&
+      verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.#publicKey, Buffer.from(signature, 'base64url'));
+    const claims = ok ? (JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { iss?: unknown; exp?: number }) : {};
+    if (!ok || String(claims.iss) !== String(this.#options.appId) || (claims.exp ?? 0) * 1000 < Date.now()) {
+      this.violations.push(`${operation}: the App JWT did not verify`);
+      return { status: 401, body: { message: 'A JSON web token could not be decoded' } };
+    }
+    return undefined;
   }
 
   /** Every other request must carry an installation token this server issued. */
@@ -487,6 +498,8 @@ export class FakeGitHub {
         return this.#createCheckRun(body as Record<string, unknown>);
       case 'checks/update':
         return this.#updateCheckRun(Number(params.check_run_id), body as Record<string, unknown>);
+      case 'apps/get-authenticated':
+        return { status: 200, body: { id: this.#options.appId, slug: this.botLogin, name: this.botLogin } };
       case 'checks/get': {
         const run = this.checkRuns.find((r) => r.id === Number(params.check_run_id));
         return run

@@ -1,0 +1,74 @@
+/**
+ * The server's edges that the app has a say in: readiness (`/ready` asks every registered check)
+ * and shutdown (on SIGTERM, after in-flight webhooks had their grace period, every registered task
+ * runs: the App completes the check runs it still holds and stops its workers).
+ */
+
+/** A readiness check: resolves when ready, throws (with the reason) when not. */
+export type ReadinessCheck = () => Promise<void>;
+
+/** What `/ready` answers. */
+export interface Readiness {
+  readonly ready: boolean;
+  /** Each check's outcome: "ok", or why not. */
+  readonly checks: Record<string, string>;
+}
+
+/** Registered readiness checks and shutdown tasks. */
+export class Lifecycle {
+  readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #shutdown: Array<() => Promise<void>> = [];
+  #cached: { at: number; readiness: Promise<Readiness> } | undefined;
+
+  /** Adds (or replaces) a named readiness check. */
+  addReadinessCheck(name: string, check: ReadinessCheck): void {
+    this.#checks.set(name, check);
+    this.#cached = undefined;
+  }
+
+  /** Adds a task to run on shutdown. */
+  onShutdown(task: () => Promise<void>): void {
+    this.#shutdown.push(task);
+  }
+
+  /** Runs every check (each within `timeoutMs`), reusing a ready answer younger than `maxAgeMs`. */
+  ready(options: { timeoutMs?: number; maxAgeMs?: number; now?: () => number } = {}): Promise<Readiness> {
+    const now = (options.now ?? Date.now)();
+    if (this.#cached && now - this.#cached.at < (options.maxAgeMs ?? 10_000)) return this.#cached.readiness;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const readiness = (async (): Promise<Readiness> => {
+      const checks: Record<string, string> = {};
+      await Promise.all(
+        [...this.#checks].map(async ([name, check]) => {
+          let timer: NodeJS.Timeout | undefined;
+          const limit = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          });
+          try {
+            await Promise.race([check(), limit]);
+            checks[name] = 'ok';
+          } catch (error) {
+            checks[name] = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
+          } finally {
+            clearTimeout(timer);
+          }
+        }),
+      );
+      return { ready: Object.values(checks).every((outcome) => outcome === 'ok'), checks };
+    })();
+    // A ready answer is reused for a while (each check costs a GitHub request); a failing one is asked again next time.
+    this.#cached = { at: now, readiness };
+    void readiness.then((answer) => {
+      if (!answer.ready && this.#cached?.readiness === readiness) this.#cached = undefined;
+    });
+    return readiness;
+  }
+
+  /** Runs every shutdown task, the last added first (as defers run); one failing does not stop the others. */
+  async shutdown(): Promise<void> {
+    for (const task of [...this.#shutdown].reverse()) await task().catch(() => undefined);
+  }
+}
+
+/** The process's lifecycle: the server reads it, the app registers into it. */
+export const lifecycle = new Lifecycle();
