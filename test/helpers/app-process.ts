@@ -35,6 +35,8 @@ export interface StartAppOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** How long to wait for the server to answer /ping (default 20 s). */
   readonly startTimeoutMs?: number;
+  /** The server script to run (default: this build's src/bin/server.js; an installed package's otherwise). */
+  readonly entry?: string;
 }
 
 /** The compiled server entry point, next to this helper's compiled output (works from dist/ and .build/app/). */
@@ -78,7 +80,7 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     LEAKHOUND_STATE_DIR: join(cwd, 'state'),
     ...options.env,
   };
-  const child = spawn(process.execPath, [SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
