@@ -35,7 +35,7 @@ describe('the setup flow', { timeout: 60_000 }, () => {
         checks: 'write',
         pull_requests: 'write',
         contents: 'read',
-        issues: 'write',
+        issues: 'read',
         metadata: 'read',
       });
     } finally {
@@ -48,7 +48,7 @@ describe('.env.example', () => {
   it('names every variable the server reads', () => {
     const text = readFileSync(join(process.cwd(), '.env.example'), 'utf8');
     const names = new Set([...text.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
-    // Probot's readEnvOptions, getPrivateKey and setup flow, NODE_ENV, and leakhound's own two.
+    // Probot's readEnvOptions, getPrivateKey and setup flow, NODE_ENV, and leakhound's own.
     for (const name of [
       'APP_ID',
       'PRIVATE_KEY',
@@ -70,6 +70,13 @@ describe('.env.example', () => {
       'NODE_ENV',
       'LEAKHOUND_FILE_BUDGET_MS',
       'LEAKHOUND_REQUEST_TIMEOUT_MS',
+      'LEAKHOUND_STATE_DIR',
+      'LEAKHOUND_STALE_CHECK_MS',
+      'LEAKHOUND_SWEEP_EVERY_MS',
+      'LEAKHOUND_RUN_BUDGET_MS',
+      'LEAKHOUND_RUN_MAX_BYTES',
+      'LEAKHOUND_WORKERS',
+      'LEAKHOUND_SHUTDOWN_GRACE_MS',
     ]) {
       assert.ok(names.has(name), `${name} is missing from .env.example`);
     }

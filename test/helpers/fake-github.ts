@@ -437,7 +437,7 @@ export class FakeGitHub {
       body: {
         token,
         expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        permissions: { checks: 'write', pull_requests: 'write', contents: 'read', issues: 'write', metadata: 'read' },
+        permissions: { checks: 'write', pull_requests: 'write', contents: 'read', issues: 'read', metadata: 'read' },
         repository_selection: 'all',
       },
     };
