@@ -636,6 +636,39 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.match(run?.output.summary ?? '', /the leakhound server was stopped while this run was in progress/);
     });
 
+    /** The error lines (level 50) the main app printed after `from` characters of output. */
+    const errorLinesAfter = (from: number): string[] =>
+      (app?.output.join('') ?? '')
+        .slice(from)
+        .split('\n')
+        .filter((l) => l.includes('"level":50'));
+
+    it('a bad signature: one line that says so, without the payload', async () => {
+      const from = app?.output.join('').length ?? 0;
+      const payload = webhook<Payload>('pull_request.opened');
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload, { badSignature: true, delivery: 'bad-signature-1' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = errorLinesAfter(from);
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0] ?? '', /"id":"bad-signature-1".*refused a webhook delivery: its signature does not match WEBHOOK_SECRET/);
+      assert.ok((lines[0]?.length ?? 0) < 400, 'no payload, no stack');
+    });
+
+    it('a failed run: one line naming the step and the cause', async () => {
+      fake.resetRecords();
+      const from = app?.output.join('').length ?? 0;
+      fake.failNext('pulls/list-files', 404, { message: 'Not Found' }, {}, 5);
+      const payload = webhook<Payload>('pull_request.synchronize');
+      payload.pull_request.head.sha = head;
+      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
+      await fake.waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = errorLinesAfter(from);
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0] ?? '', /leakhound run failed: list the pull request files failed: HTTP 404, Not Found/);
+      assert.doesNotMatch(lines[0] ?? '', /"stack"/);
+    });
+
     it('NODE_ENV=production logs JSON, one object a line', async () => {
       const server = await startApp({
         appId: APP_ID,

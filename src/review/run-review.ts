@@ -34,7 +34,7 @@ import type {
 } from './ports.js';
 import { selectGoFiles, type SkippedFile } from './select.js';
 import { matchInProcess, type PathMatcher } from '../config/excludes.js';
-import { messageOf, stage, statusOf } from './stage.js';
+import { messageOf, stage, StageError, statusOf } from './stage.js';
 
 /** What {@link runReview} works with. */
 export interface RunPorts {
@@ -60,7 +60,10 @@ export async function runReview(target: RunTarget, ports: RunPorts): Promise<Run
   try {
     return await analyseAndReport(target, ports, check);
   } catch (error) {
-    ports.log.error({ err: error, stage: (error as { stage?: string }).stage }, 'leakhound run failed');
+    // A failed step is an operational event, said in one line; anything else is a bug, with its stack.
+    if (error instanceof StageError)
+      ports.log.error({ stage: error.stage, status: error.status }, `leakhound run failed: ${error.message}`);
+    else ports.log.error({ err: error }, 'leakhound run failed');
     await check
       .complete({
         conclusion: 'neutral',
