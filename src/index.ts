@@ -14,6 +14,7 @@ import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
 import type { PathMatcher } from './config/excludes.js';
 import type { Analyzer } from './review/ports.js';
+import { measureQueueDepth } from './metrics.js';
 import { lifecycle } from './server/lifecycle.js';
 import { join } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -110,6 +111,7 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
         await pool.analyze([{ path: 'ready/ready.go', content: 'package ready\n' }], {}, { tenant: '(readiness)' });
       });
       lifecycle.onShutdown(() => pool.close());
+      measureQueueDepth(() => pool.queued());
     }
     const deps: RunDeps = {
       analyze,

@@ -669,6 +669,21 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       assert.doesNotMatch(lines[0] ?? '', /"stack"/);
     });
 
+    it('/metrics: runs by outcome, findings by rule, GitHub errors, queue depth, in Prometheus text', async () => {
+      const res = await fetch(`http://127.0.0.1:${app?.port ?? 0}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      assert.match(text, /^leakhound_runs_total\{outcome="failure"\} [1-9]\d*$/m);
+      assert.match(text, /^leakhound_runs_total\{outcome="error"\} [1-9]\d*$/m, 'the run that stopped on a 404');
+      assert.match(text, /^leakhound_findings_total\{rule="unbuffered-send-leak"\} [1-9]\d*$/m);
+      assert.match(text, /^leakhound_github_request_errors_total\{status="404"\} [1-9]\d*$/m);
+      assert.match(text, /^leakhound_run_duration_seconds_count [1-9]\d*$/m);
+      assert.match(text, /^leakhound_analysis_queue_depth 0$/m);
+      assert.match(text, /^leakhound_github_rate_limit_wait_seconds_total \d+$/m);
+      assert.match(text, /^process_resident_memory_bytes \d+/m);
+    });
+
     it('NODE_ENV=production logs JSON, one object a line', async () => {
       const server = await startApp({
         appId: APP_ID,

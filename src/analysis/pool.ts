@@ -175,6 +175,13 @@ export class AnalysisPool {
     });
   }
 
+  /** Slices and matches waiting for a worker (for the queue-depth metric). */
+  queued(): number {
+    let slices = this.matches.length;
+    for (const runs of this.waiting.values()) for (const run of runs) slices += run.pending.length;
+    return slices;
+  }
+
   /** Stops every worker; pending analyses are rejected. */
   async close(): Promise<void> {
     this.closed = true;

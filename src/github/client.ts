@@ -3,6 +3,8 @@
  * the only place that names Octokit or calls the API.
  */
 import type { ProbotOctokit } from 'probot';
+import { recordGitHubError, recordRateLimitWait } from '../metrics.js';
+import { answered, statusOf } from '../review/stage.js';
 
 /** The authenticated client Probot hands to each event (`context.octokit`). */
 export type GitHubClient = ProbotOctokit;
@@ -45,6 +47,7 @@ export async function withRetryAfter<T>(write: () => Promise<T>, options: RetryO
     } catch (error) {
       const wait = retryAfterSeconds(error, options.fallbackSeconds ?? 60);
       if (wait === undefined || attempt >= retries || wait > (options.maxWaitSeconds ?? 90)) throw error;
+      recordRateLimitWait(wait);
       await sleep(wait * 1000);
     }
   }
@@ -108,6 +111,10 @@ async function readWhole(response: Response): Promise<Response> {
 export function hardenClient(octokit: GitHubClient, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): GitHubClient {
   if (hardened.has(octokit)) return octokit;
   hardened.add(octokit);
+  octokit.hook.error('request', (error) => {
+    recordGitHubError(answered(error) ? statusOf(error) : undefined);
+    throw error;
+  });
   octokit.hook.before('request', (options) => {
     const request = (options.request ??= {}) as { fetch?: Fetch };
     const inner: Fetch = request.fetch ?? globalThis.fetch;

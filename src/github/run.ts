@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'probot';
 import type { PathMatcher } from '../config/excludes.js';
+import { recordRun } from '../metrics.js';
 import { KeyedQueue } from '../review/lock.js';
 import type { Analyzer, RunReport } from '../review/ports.js';
 import { runReview } from '../review/run-review.js';
@@ -75,6 +76,8 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
     let prefetched: PullRequestStateData | undefined;
     // Marks this run's check run and review, to find them when GitHub's answer to a write is lost.
     const runId = randomUUID();
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     return runReview(
       { owner: repo.owner, repo: repo.repo, pullNumber, headSha: request.headSha, htmlUrl: request.htmlUrl, trigger: request.trigger },
       {
@@ -91,6 +94,19 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
         checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry, ...tracking(context, repo, deps) }),
         reviews: createReviewSink({ octokit, repo, pullNumber, runId, prefetched: () => prefetched, ...retry }),
         log,
+      },
+    ).then(
+      (done) => {
+        recordRun(
+          done.conclusion,
+          seconds(),
+          done.findingsInDiff.map((f) => f.rule),
+        );
+        return done;
+      },
+      (error: unknown) => {
+        recordRun('error', seconds());
+        throw error;
       },
     );
   });

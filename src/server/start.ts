@@ -6,6 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createNodeMiddleware, createProbot, type Probot } from 'probot';
 import { createBodyGuard, DEFAULT_BODY_LIMITS, type BodyLimits } from './body-limit.js';
+import { registry } from '../metrics.js';
 import { lifecycle } from './lifecycle.js';
 import { createLog } from './log.js';
 
@@ -55,6 +56,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ping' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('PONG');
+    } else if (path === '/metrics' && req.method === 'GET') {
+      void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
     } else if (path === '/ready' && req.method === 'GET') {
       void lifecycle.ready().then((readiness) => {
         res.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(readiness));
