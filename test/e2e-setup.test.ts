@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { startApp } from './helpers/app-process.js';
@@ -41,6 +42,21 @@ describe('the setup flow', { timeout: 60_000 }, () => {
     } finally {
       await app.stop();
     }
+  });
+});
+
+describe('the setup flow can give the App a webhook URL', () => {
+  it('has smee-client at the version Probot asks for (without it the manifest points GitHub at localhost)', async () => {
+    const probotLib = dirname(fileURLToPath(import.meta.resolve('probot')));
+    const source = readFileSync(join(probotLib, 'manifest-creation.js'), 'utf8');
+    const wanted = /npxImport\("smee-client@([\d.]+)"/.exec(source)?.[1];
+    assert.ok(wanted, 'Probot still loads smee-client by version');
+    const installed = (
+      JSON.parse(readFileSync(join(process.cwd(), 'node_modules', 'smee-client', 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    assert.equal(installed, wanted);
+    const { SmeeClient } = (await import('smee-client')) as { SmeeClient: { createChannel: unknown } };
+    assert.equal(typeof SmeeClient.createChannel, 'function');
   });
 });
 
