@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
+import { postOversized, startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
 import { FakeGitHub, type FakeCheckRun } from './helpers/fake-github.js';
 import { assertInert } from './helpers/markdown-inert.js';
 import { markersIn } from '../src/review/fingerprint.js';
@@ -31,53 +30,40 @@ function slowFile(functions: number): string {
   return `package slow\n\nimport "context"\n\n${body.join('')}`;
 }
 
-/**
- * POSTs a body of `megabytes` MB to the webhook path, in 1 MB chunks, without a content-length
- * (chunked) unless `declare` is set, with a (wrong) signature. Resolves with the status, or with
- * 'reset' when the server closed the connection before answering.
- */
-async function postLarge(port: number, megabytes: number, declare = false): Promise<number | 'reset'> {
-  return new Promise((resolve) => {
-    const chunk = Buffer.alloc(1024 * 1024, 'a');
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      path: '/api/github/webhooks',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'pull_request',
-        'x-github-delivery': `large-${megabytes}-${String(declare)}`,
-        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
-        ...(declare ? { 'content-length': String(megabytes * chunk.length) } : {}),
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve('reset'));
-    let sent = 0;
-    const write = (): void => {
-      while (sent < megabytes) {
-        sent++;
-        if (!req.write(chunk)) {
-          req.once('drain', write);
-          return;
-        }
-      }
-      req.end();
-    };
-    write();
-  });
-}
-
 describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
   const keys = appKeys();
   const snapshots = prSnapshots();
   const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
   let app: AppProcess | undefined;
   let head = '';
+
+  /** Opens pull request `number` with `tree` as its head and sends `opened` to the server on `port` (default: the main app). */
+  const sendOpened = (
+    number: number,
+    tree: Record<string, string>,
+    options: { port?: number; setup?: (pull: ReturnType<FakeGitHub['openPull']>) => void } = {},
+  ): Promise<unknown> => {
+    const sha = fake.commit(tree);
+    const pull = fake.openPull(number, fake.commit(snapshots.base), sha, 'Codertocat');
+    options.setup?.(pull);
+    const payload = webhook<Payload>('pull_request.opened');
+    payload.number = number;
+    payload.pull_request.number = number;
+    payload.pull_request.head.sha = sha;
+    return sendWebhook(options.port ?? app?.port ?? 0, SECRET, 'pull_request', payload);
+  };
+
+  /** {@link sendOpened}, then waits for the check run to complete. */
+  const openAndReview = async (
+    number: number,
+    tree: Record<string, string>,
+    setup?: (pull: ReturnType<FakeGitHub['openPull']>) => void,
+  ): Promise<void> => {
+    await sendOpened(number, tree, setup ? { setup } : {});
+    await fake
+      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+  };
 
   const failureContext = (): string =>
     `requests: ${fake.operations().join(', ')}\nviolations: ${fake.violations.join('\n')}\napp output:\n${app?.output.join('') ?? ''}`;
@@ -138,9 +124,9 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
 
   it('refuses a webhook body larger than GitHub sends (25 MB) while it streams, and keeps serving', async () => {
     const port = app?.port ?? 0;
-    const declared = await postLarge(port, 300, true);
+    const declared = await postOversized(port, 300, { declare: true });
     assert.ok(declared === 413 || declared === 'reset', `a declared 300 MB body: ${declared}`);
-    const streamed = await postLarge(port, 40);
+    const streamed = await postOversized(port, 40);
     assert.ok(streamed === 413 || streamed === 'reset', `a streamed 40 MB body: ${streamed}`);
     const ping = await fetch(`http://127.0.0.1:${port}/ping`);
     assert.equal(await ping.text(), 'PONG');
@@ -238,17 +224,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       setup: (pull: ReturnType<FakeGitHub['openPull']>) => void = () => {},
     ) => {
       fake.resetRecords();
-      const sha = fake.commit({ ...snapshots.base, ...files });
-      const pull = fake.openPull(number, fake.commit(snapshots.base), sha, 'Codertocat');
-      setup(pull);
-      const payload = webhook<Payload>('pull_request.opened');
-      payload.number = number;
-      payload.pull_request.number = number;
-      payload.pull_request.head.sha = sha;
-      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
-      await fake
-        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
-        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+      await openAndReview(number, { ...snapshots.base, ...files }, setup);
       return fake.checkRuns[0];
     };
 
@@ -282,16 +258,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
 
   it('with 400 findings, lists in the review body only what fits, and says exactly how many and where the rest are', async () => {
     fake.resetRecords();
-    const sha = fake.commit({ ...snapshots.base, 'pkg/slow/slow.go': slowFile(400) });
-    fake.openPull(20, fake.commit(snapshots.base), sha, 'Codertocat');
-    const payload = webhook<Payload>('pull_request.opened');
-    payload.number = 20;
-    payload.pull_request.number = 20;
-    payload.pull_request.head.sha = sha;
-    await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
-    await fake
-      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
-      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    await openAndReview(20, { ...snapshots.base, 'pkg/slow/slow.go': slowFile(400) });
     const review = fake.reviews[0];
     assert.ok(review, failureContext());
     assert.equal(review.comments.length, 25);
@@ -311,17 +278,8 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     const evil =
       'package svc\n\nimport "os"\n\nvar cache [][]byte\n\nfunc Load(p string) {\n\tdata, _ := os.ReadFile(p)\n' +
       '\tcache = append(cache, data[:4 /* @octocat @org/team #123 GH-7 ` <img src=x onerror=alert(1)> <details open> */])\n}\n';
-    const sha = fake.commit({ ...snapshots.push1, 'pkg/a)b`c/svc.go': evil });
-    fake.openPull(22, fake.commit(snapshots.base), sha, 'Codertocat');
-    const payload = webhook<Payload>('pull_request.opened');
-    payload.number = 22;
-    payload.pull_request.number = 22;
-    payload.pull_request.head.sha = sha;
     try {
-      await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
-      await fake
-        .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
-        .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+      await openAndReview(22, { ...snapshots.push1, 'pkg/a)b`c/svc.go': evil });
     } finally {
       fake.config = undefined;
     }
@@ -341,16 +299,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     const fetchGo = snapshots.push1['pkg/fetch/fetch.go'] ?? '';
     const long = fetchGo.replace('ch := make(chan Result)\n', `ch := make(chan Result) // ${'x'.repeat(70_000)}\n`);
     assert.notEqual(long, fetchGo);
-    const sha = fake.commit({ ...snapshots.push1, 'pkg/fetch/fetch.go': long });
-    fake.openPull(21, fake.commit(snapshots.base), sha, 'Codertocat');
-    const payload = webhook<Payload>('pull_request.opened');
-    payload.number = 21;
-    payload.pull_request.number = 21;
-    payload.pull_request.head.sha = sha;
-    await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
-    await fake
-      .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
-      .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
+    await openAndReview(21, { ...snapshots.push1, 'pkg/fetch/fetch.go': long });
     assert.deepEqual(fake.violations, []);
     assert.equal(fake.reviews.length, 1, failureContext());
     const comments = fake.reviews[0]?.comments ?? [];
@@ -509,13 +458,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     });
 
     const openPr = async (number: number, files: Record<string, string>): Promise<void> => {
-      const sha = fake.commit({ ...snapshots.base, ...files });
-      fake.openPull(number, fake.commit(snapshots.base), sha, 'Codertocat');
-      const payload = webhook<Payload>('pull_request.opened');
-      payload.number = number;
-      payload.pull_request.number = number;
-      payload.pull_request.head.sha = sha;
-      await sendWebhook(bounded?.port ?? 0, SECRET, 'pull_request', payload);
+      await sendOpened(number, { ...snapshots.base, ...files }, { port: bounded?.port ?? 0 });
     };
     const checkOf = (sha: string): FakeCheckRun | undefined => fake.checkRuns.find((r) => r.headSha === sha);
     const completed = async (number: number): Promise<FakeCheckRun> => {

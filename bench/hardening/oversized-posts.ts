@@ -9,11 +9,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { APP_ID, appKeys } from '../../test/helpers/app-harness.js';
-import { freePort, SERVER_ENTRY } from '../../test/helpers/app-process.js';
+import { freePort, postOversized, SERVER_ENTRY } from '../../test/helpers/app-process.js';
 
 const { values } = parseArgs({
   options: { count: { type: 'string' }, mb: { type: 'string' }, parallel: { type: 'string' }, probot: { type: 'boolean' } },
@@ -49,42 +48,6 @@ async function ping(): Promise<boolean> {
   }
 }
 
-/** One oversized POST; resolves with its status, or 'reset' when the server closed the connection first. */
-function post(i: number): Promise<number | string> {
-  return new Promise((resolve) => {
-    const chunk = Buffer.alloc(1024 * 1024, 'a');
-    const req = request({
-      host: '127.0.0.1',
-      port,
-      path: '/api/github/webhooks',
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'pull_request',
-        'x-github-delivery': `oversized-${i}`,
-        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve('reset'));
-    let sent = 0;
-    const write = (): void => {
-      while (sent < megabytes) {
-        sent++;
-        if (req.destroyed || !req.write(chunk)) {
-          if (!req.destroyed) req.once('drain', write);
-          return;
-        }
-      }
-      req.end();
-    };
-    write();
-  });
-}
-
 try {
   for (let tries = 0; !(await ping()); tries++) {
     if (tries > 200) throw new Error('the server did not start');
@@ -93,7 +56,11 @@ try {
   const before = peakKiB();
   const statuses: Array<number | string> = [];
   for (let i = 0; i < count; i += parallel) {
-    statuses.push(...(await Promise.all(Array.from({ length: Math.min(parallel, count - i) }, (_, j) => post(i + j)))));
+    statuses.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(parallel, count - i) }, (_, j) => postOversized(port, megabytes, { delivery: `oversized-${i + j}` })),
+      )),
+    );
   }
   const alive = await ping();
   console.log(

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,4 +145,50 @@ export async function sendWebhook(
     body,
   });
   return { status: res.status, body: await res.text() };
+}
+
+/**
+ * POSTs a body of `megabytes` MB to the webhook path, in 1 MB chunks, without a content-length
+ * (chunked) unless `declare` is set, with a (wrong) signature. Resolves with the status, or with
+ * 'reset' when the server closed the connection before answering.
+ */
+export async function postOversized(
+  port: number,
+  megabytes: number,
+  options: { declare?: boolean; delivery?: string } = {},
+): Promise<number | 'reset'> {
+  const declare = options.declare === true;
+  return new Promise((resolve) => {
+    const chunk = Buffer.alloc(1024 * 1024, 'a');
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/github/webhooks',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': options.delivery ?? `large-${megabytes}-${String(declare)}`,
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        ...(declare ? { 'content-length': String(megabytes * chunk.length) } : {}),
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve('reset'));
+    let sent = 0;
+    const write = (): void => {
+      while (sent < megabytes) {
+        sent++;
+        if (req.destroyed || !req.write(chunk)) {
+          if (!req.destroyed) req.once('drain', write);
+          return;
+        }
+      }
+      req.end();
+    };
+    write();
+  });
 }
