@@ -59,6 +59,8 @@ const { values } = parseArgs({
 });
 const CLI = values.cli ?? join(ROOT, 'dist', 'src', 'bin', 'leakhound.js');
 const CONFIDENCE_ARGS = values.legacy ? [] : ['--confidence', 'low'];
+/** Every package of the repository: `./...` since the CLI takes Go package patterns; older builds walked `.`. */
+const PATTERN = values.legacy ? '.' : './...';
 /** Where each repository's JSON is kept for --reuse; another build's results are kept apart. */
 const RESULTS = join(CORPUS, values.cli ? '.results-other-cli' : '.results');
 
@@ -92,7 +94,7 @@ function run(repo: Repo): JsonFinding[] {
   const started = performance.now();
   let output: string;
   try {
-    output = execFileSync(process.execPath, [CLI, 'check', '--format', 'json', ...CONFIDENCE_ARGS, '--fail-on', 'never', '.'], {
+    output = execFileSync(process.execPath, [CLI, 'check', '--format', 'json', ...CONFIDENCE_ARGS, '--fail-on', 'never', PATTERN], {
       cwd: dir,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
