@@ -1,8 +1,8 @@
-import { posix } from 'node:path';
 import { excludeMatcher } from '../config/excludes.js';
 import { DEFAULT_CONFIG, DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
 import { RULES } from '../rules/index.js';
 import { formatMessage, type Rule, type RuleReport } from '../rules/define-rule.js';
+import { groupByDirectory } from './directories.js';
 import { GoFile } from './go-file.js';
 import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go-version.js';
 import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
@@ -136,17 +136,6 @@ function lostLines(file: GoFile): string {
   const named = parts.length === 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1] ?? ''}`;
   const where = lines === 1 ? `line ${named}` : `lines ${named}`;
   return `could not parse ${where} (${lines} line${lines === 1 ? '' : 's'}; newer Go syntax or a syntax error); findings there are not reported, the rest was analysed`;
-}
-
-function groupByDirectory(files: readonly SourceFile[]): SourceFile[][] {
-  const groups = new Map<string, SourceFile[]>();
-  for (const file of files) {
-    const dir = posix.dirname(file.path);
-    const list = groups.get(dir) ?? [];
-    list.push(file);
-    groups.set(dir, list);
-  }
-  return [...groups.values()];
 }
 
 function versionFromGoMods(path: string, goMods: ReadonlyMap<string, string>): GoVersion | undefined {

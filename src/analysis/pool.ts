@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupByDirectory } from './directories.js';
 import type { AnalysisResult, FileProblem, Finding, SourceFile } from './model.js';
 import type { SerializableOptions, WorkerMessage, WorkerTask } from './pool-worker.js';
 
@@ -88,18 +88,6 @@ function sizeOf(files: readonly SourceFile[]): number {
   return files.reduce((sum, file) => sum + file.content.length, 0);
 }
 
-/** Files by directory (a Go package never spans two), in the order first seen. */
-function byDirectory(files: readonly SourceFile[]): SourceFile[][] {
-  const groups = new Map<string, SourceFile[]>();
-  for (const file of files) {
-    const dir = posix.dirname(file.path);
-    const group = groups.get(dir);
-    if (group) group.push(file);
-    else groups.set(dir, [file]);
-  }
-  return [...groups.values()];
-}
-
 /**
  * AnalysisPool runs analyses in worker processes so the event loop stays free while a large pull
  * request is analysed.
@@ -124,6 +112,7 @@ export class AnalysisPool {
   private turns: string[] = [];
   private readonly matches: MatchJob[] = [];
   private readonly budgetMs: number;
+  private readonly matchBudgetMs: number;
   private readonly options: PoolOptions;
   private nextId = 1;
   private closed = false;
@@ -131,6 +120,7 @@ export class AnalysisPool {
   constructor(options: PoolOptions = {}) {
     this.options = options;
     this.budgetMs = options.fileBudgetMs ?? 10_000;
+    this.matchBudgetMs = options.matchBudgetMs ?? 2000;
     this.slots = Array.from({ length: Math.max(1, options.size ?? 1) }, () => ({
       worker: undefined,
       job: undefined,
@@ -216,7 +206,7 @@ export class AnalysisPool {
     let total = 0;
     let current: SourceFile[] = [];
     let currentBytes = 0;
-    for (const dir of byDirectory(files)) {
+    for (const dir of groupByDirectory(files)) {
       const size = sizeOf(dir);
       if (total + size > maxBytes) {
         const reason = `not analysed: the pull request's Go packages exceed the ${bytes(maxBytes)} one run may read`;
@@ -292,7 +282,7 @@ export class AnalysisPool {
       if (run.settled) continue;
       const runBudget = this.options.runBudgetMs;
       if (runBudget !== undefined && run.spentMs >= runBudget) {
-        this.skipAll(run, files, `not analysed: the run used up its ${seconds(runBudget)} analysis budget`);
+        this.skipAll(run, files, this.runBudgetSpent());
         this.finishSlice(run);
         continue;
       }
@@ -313,7 +303,7 @@ export class AnalysisPool {
         ? { id: slot.taskId, kind: 'match', patterns: job.patterns, paths: job.paths }
         : { id: slot.taskId, kind: 'analyze', files: job.files, options: job.run.options };
     // A fresh worker first loads the parser; the budgets start with its first file.
-    if (job.kind === 'match') this.arm(slot, Math.max(this.options.matchBudgetMs ?? 2000, fresh ? STARTUP_MS : 0), 'file');
+    if (job.kind === 'match') this.arm(slot, Math.max(this.matchBudgetMs, fresh ? STARTUP_MS : 0), 'file');
     else this.armSlice(slot, job.run, fresh ? STARTUP_MS : 0);
     worker.send(task);
   }
@@ -413,6 +403,11 @@ export class AnalysisPool {
     run.reject(error);
   }
 
+  /** Why a file the run's time budget did not reach was not analysed. */
+  private runBudgetSpent(): string {
+    return `not analysed: the run used up its ${seconds(this.options.runBudgetMs ?? 0)} analysis budget`;
+  }
+
   private skipAll(run: Run, files: readonly SourceFile[], reason: string): void {
     for (const file of files) run.problems.push({ path: file.path, reason, kind: 'skipped' });
   }
@@ -430,8 +425,7 @@ export class AnalysisPool {
     slot.job = undefined;
     worker?.kill('SIGKILL');
     if (job.kind === 'match') {
-      const budget = this.options.matchBudgetMs ?? 2000;
-      job.reject(new Error(`the exclude patterns took longer than ${seconds(budget)} to match ${job.paths.length} paths`));
+      job.reject(new Error(`the exclude patterns took longer than ${seconds(this.matchBudgetMs)} to match ${job.paths.length} paths`));
       this.dispatch();
       return;
     }
@@ -440,7 +434,7 @@ export class AnalysisPool {
     run.running--;
     const culprit = slot.current;
     if (slot.armedFor === 'run') {
-      this.skipAll(run, job.files, `not analysed: the run used up its ${seconds(this.options.runBudgetMs ?? 0)} analysis budget`);
+      this.skipAll(run, job.files, this.runBudgetSpent());
       this.finishSlice(run);
     } else if (!culprit) {
       this.fail(run, new Error('the analysis did not start within its time budget'));
