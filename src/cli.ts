@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AnalyzeOptions } from './analysis/analyze.js';
 import { formatGoVersion, parseGoVersion, type GoVersion } from './analysis/go-version.js';
-import type { SourceFile } from './analysis/model.js';
+import type { FileProblem, SourceFile } from './analysis/model.js';
 import { AnalysisPool } from './analysis/pool.js';
 import { CONFIDENCES, meetsConfidence, severityRank, type Confidence, type Finding, type Severity } from './analysis/model.js';
 import { parseConfigText } from './config/load.js';
@@ -176,22 +176,20 @@ function loadConfig(cwd: string, configPath: string | undefined, warn: (line: st
  * repository, up to the module's root (the first with `go.mod`).
  */
 export function findConfig(cwd: string): string | undefined {
-  let moduleRoot: string | undefined;
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+  const start = resolve(cwd);
+  const root = nearestWith(start, '.git') ?? nearestWith(start, 'go.mod');
+  for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, '.github', 'leakhound.yml');
     if (existsSync(candidate)) return candidate;
-    if (existsSync(join(dir, '.git'))) return undefined;
-    moduleRoot ??= existsSync(join(dir, 'go.mod')) ? dir : undefined;
-    if (dirname(dir) === dir) return undefined;
-    // Outside any repository the search ends at the module's root.
-    if (moduleRoot !== undefined && !hasGitAbove(dir)) return undefined;
+    if (dir === root || dirname(dir) === dir) return undefined;
   }
 }
 
-function hasGitAbove(dir: string): boolean {
-  for (let d = dirname(dir); ; d = dirname(d)) {
-    if (existsSync(join(d, '.git'))) return true;
-    if (dirname(d) === d) return false;
+/** The nearest directory at or above `start` that holds `name`. */
+function nearestWith(start: string, name: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, name))) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
@@ -241,28 +239,32 @@ export async function main(
     let failedToRead = false;
     /** Generated and binary files skipped: counted in the summary, listed with --verbose. */
     let deliberatelySkipped = 0;
+    const nameEach = (files: ReadonlyArray<{ path: string; reason: string }>): void => {
+      for (const f of files) io.err(`leakhound: ${printable(f.path)}: ${printable(f.reason)}\n`);
+    };
+    /** Names the files analysed partly or not at all (the deliberate skips only with --verbose); returns how many were deliberate. */
+    const reportProblems = (problems: readonly FileProblem[]): number => {
+      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
+      return problems.filter((p) => p.deliberate).length;
+    };
     if (options.command === 'check') {
       const local = collectGoFiles(options.paths, io.cwd);
-      for (const u of [...local.unreadable, ...local.notAnalysed]) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
+      nameEach([...local.unreadable, ...local.notAnalysed]);
       for (const pattern of local.empty) io.err(`leakhound: no Go files in ${printable(pattern)}\n`);
       failedToRead = local.unreadable.length > 0 || local.empty.length > 0;
       if (failedToRead && local.files.length === 0) return 2;
       const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
-      const problems = result.problems.filter((p) => local.reported.has(p.path));
-      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
-      deliberatelySkipped = problems.filter((p) => p.deliberate).length;
+      deliberatelySkipped = reportProblems(result.problems.filter((p) => local.reported.has(p.path)));
       findings = result.findings.filter((f) => local.reported.has(f.path));
       sources = new Map(local.files.map((f) => [f.path, f.content]));
       const skipped = new Set(result.problems.filter((p) => p.kind === 'skipped').map((p) => p.path));
       filesAnalysed = [...local.reported].filter((p) => !skipped.has(p)).length;
     } else {
       const change = await localChange(io.cwd, options.base);
-      for (const u of change.unreadable) io.err(`leakhound: ${printable(u.path)}: ${printable(u.reason)}\n`);
+      nameEach(change.unreadable);
       failedToRead = change.unreadable.some((u) => change.changed.has(u.path));
       const result = await analyzeIsolated(change.files, { config, goVersion: options.goVersion }, goVersionOf);
-      const problems = result.problems.filter((p) => change.changed.has(p.path));
-      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
-      deliberatelySkipped = problems.filter((p) => p.deliberate).length;
+      deliberatelySkipped = reportProblems(result.problems.filter((p) => change.changed.has(p.path)));
       findings = markFindings(result.findings, change.changed)
         .filter((f) => f.inDiff)
         .map(({ inDiff: _inDiff, inHunk: _inHunk, ...finding }) => finding);

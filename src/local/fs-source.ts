@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { readSourceFile } from './read-source.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { goModVersion, type GoVersion } from '../analysis/go-version.js';
 import type { SourceFile } from '../analysis/model.js';
+import { describeFsError, readSourceFile } from './read-source.js';
 
 /** Directories never entered by `...`, whatever their name's first character. */
 const SKIPPED_DIRS = new Set(['vendor', 'testdata', 'node_modules']);
@@ -54,8 +54,9 @@ function parsePattern(text: string, cwd: string): Pattern {
  * collectGoFiles expands Go package patterns as the go tool does: `dir` is the package in dir,
  * `dir/...` (and `./...`, `...`) every package at or below dir, `file.go` that file. Below a
  * pattern's root, directories named vendor or testdata or starting with `_` or `.` are skipped,
- * as are other repositories (a `.git` entry) and files starting with `_` or `.`. Each file's package siblings are read too, so package-wide questions see the whole
- * package; findings are reported only for the matched files. No pattern: `./...`.
+ * as are other repositories (a `.git` entry) and files starting with `_` or `.`. Each file's
+ * package siblings are read too, so package-wide questions see the whole package; findings are
+ * reported only for the matched files. No pattern: `./...`.
  */
 export function collectGoFiles(patterns: readonly string[], cwd: string): LocalFiles {
   const named = new Set<string>();
@@ -110,9 +111,7 @@ export function collectGoFiles(patterns: readonly string[], cwd: string): LocalF
     try {
       stat = statSync(pattern.absolute);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'ELOOP' ? 'symbolic link loop' : String(error);
-      unreadable.push({ path: pattern.text, reason });
+      unreadable.push({ path: pattern.text, reason: describeFsError(error) });
       continue;
     }
     if (stat.isDirectory()) {

@@ -14,7 +14,8 @@ export type ReadOutcome =
   /** `unreadable`: could not be read at all; `too-large`: readable, deliberately not read. */
   | { readonly problem: 'unreadable' | 'too-large'; readonly reason: string };
 
-function describe(error: unknown): string {
+/** A file-system error in a few words ("no such file or directory", "permission denied"). */
+export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
@@ -62,6 +63,6 @@ export function readSourceFile(absolute: string, maxBytes = MAX_SOURCE_BYTES): R
       closeSync(fd);
     }
   } catch (error) {
-    return { problem: 'unreadable', reason: describe(error) };
+    return { problem: 'unreadable', reason: describeFsError(error) };
   }
 }
