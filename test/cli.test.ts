@@ -405,6 +405,32 @@ describe('leakhound behaves like a Go tool', () => {
     }
   });
 
+  it('reports a misspelt, a reasonless and an idle suppression as notices, which do not fail the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leakhound-ignore-'));
+    try {
+      const lines = LEAK('a').split('\n');
+      lines.splice(5, 0, '\t//leakhound:ignore ticker-not-stopped', '\t//leakhound:ignore context-cancel-lek the caller cancels');
+      writeFileSync(join(dir, 'a.go'), lines.join('\n'));
+      const run = await cli(['check', '.', '--no-color', '--fail-on', 'warning'], dir);
+      assert.equal(run.code, 1, 'the context leak the misspelt directive meant to suppress still fails the run');
+      assert.match(
+        run.out,
+        /^a\.go:7:2: notice: \/\/leakhound:ignore names unknown rule "context-cancel-lek" \(did you mean "context-cancel-leak"\?\)/m,
+      );
+      assert.match(run.out, /^a\.go:6:2: notice: \/\/leakhound:ignore ticker-not-stopped gives no reason \[ignore-directive-invalid\]$/m);
+      assert.match(
+        run.out,
+        /^a\.go:6:2: notice: this \/\/leakhound:ignore matches no ticker-not-stopped finding on its line or the next \[ignore-directive-unused\]$/m,
+      );
+      assert.match(run.out, /^a\.go:8:\d+: warning: .*\[context-cancel-leak\]$/m);
+      writeFileSync(join(dir, 'a.go'), lines.join('\n').replace('context-cancel-lek', 'context-cancel-leak'));
+      const quiet = await cli(['check', '.', '--no-color', '--fail-on', 'warning'], dir);
+      assert.equal(quiet.code, 0, `spelt right it suppresses, and notices alone pass --fail-on warning:\n${quiet.out}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('counts the generated files it skips, and lists them with --verbose', async () => {
     const quiet = await cli(['check', './...', '--no-color', '--fail-on', 'never'], mod);
     assert.doesNotMatch(quiet.err, /generated file/);

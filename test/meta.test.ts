@@ -26,6 +26,8 @@ const CATALOG = [
   'pointer-slice-stale-element',
   'map-clear-loop',
   'small-struct-pointer',
+  'ignore-directive-invalid',
+  'ignore-directive-unused',
 ];
 
 describe('rule registry', () => {

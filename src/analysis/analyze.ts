@@ -1,14 +1,14 @@
 import { excludeMatcher } from '../config/excludes.js';
 import { DEFAULT_CONFIG, DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
-import { RULES } from '../rules/index.js';
-import { formatMessage, type Rule, type RuleReport } from '../rules/define-rule.js';
+import { RULE_IDS, RULES } from '../rules/index.js';
+import { formatMessage, type DirectiveFacts, type Rule, type RuleReport } from '../rules/define-rule.js';
 import { groupByDirectory } from './directories.js';
 import { GoFile } from './go-file.js';
 import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go-version.js';
 import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
 import { PackageIndex } from './package-index.js';
 import { parseGoRecovering } from './parser.js';
-import { isGenerated, isSuppressed, NO_SUPPRESSIONS, readSuppressions } from './suppress.js';
+import { isGenerated, readDirectives, Suppressions } from './suppress.js';
 
 /** Options of {@link analyze}. */
 export interface AnalyzeOptions {
@@ -167,6 +167,25 @@ export function effectiveSeverity(rule: Rule, config: Config, goVersion: GoVersi
   return config.rules[rule.id] ?? rule.meta.severityFor?.(goVersion) ?? rule.meta.severity;
 }
 
+/**
+ * The directive facts of a file. An idle directive is one whose rule ran on the file to the end
+ * (`ranToEnd`) and suppressed nothing; the directive rules themselves never count, and a file with
+ * syntax errors has none (findings in the errors are dropped, so a directive may only look idle).
+ */
+function directiveFacts(
+  file: GoFile,
+  rules: readonly Rule[],
+  suppressions: Suppressions,
+  ranToEnd: (id: string) => boolean,
+): DirectiveFacts {
+  const runsLast = new Set(rules.filter((r) => r.runsLast).map((r) => r.id));
+  return {
+    list: suppressions.directives,
+    knownRuleIds: [...new Set([...RULE_IDS, ...rules.map((r) => r.id)])],
+    unused: () => (file.errors.length > 0 ? [] : suppressions.unused((id) => ranToEnd(id) && !runsLast.has(id))),
+  };
+}
+
 /** Whether a rule can apply to a file at all: its cheap early exits (text, then imports). */
 function applies(rule: Rule, file: GoFile): boolean {
   if (rule.skipTestFiles && file.path.endsWith('_test.go')) return false;
@@ -184,23 +203,28 @@ function runRules(
   timings?: Map<string, number>,
 ): Finding[] {
   const active: Array<{ rule: Rule; severity: Severity }> = [];
+  const checked = new Set<string>();
   for (const rule of rules) {
     const severity = effectiveSeverity(rule, config, goVersion);
-    if (severity !== 'off' && applies(rule, file)) active.push({ rule, severity });
+    if (severity === 'off') continue;
+    checked.add(rule.id);
+    if (applies(rule, file)) active.push({ rule, severity });
   }
   if (active.length === 0) return [];
-  const mayHaveSuppressions = file.source.includes('leakhound:ignore');
-  const nodeTypes = [...new Set([...(mayHaveSuppressions ? ['comment'] : []), ...active.flatMap((a) => a.rule.nodeTypes)])];
+  active.sort((a, b) => Number(a.rule.runsLast ?? false) - Number(b.rule.runsLast ?? false));
+  const mayHaveDirectives = file.source.includes('leakhound:');
+  const nodeTypes = [...new Set([...(mayHaveDirectives ? ['comment'] : []), ...active.flatMap((a) => a.rule.nodeTypes)])];
   file.requestNodeTypes(nodeTypes);
   if (timings && nodeTypes[0]) timed(timings, '(gather)', () => file.nodes(nodeTypes[0] ?? ''));
-  const suppressions = mayHaveSuppressions ? readSuppressions(file) : NO_SUPPRESSIONS;
+  const suppressions = new Suppressions(mayHaveDirectives ? readDirectives(file) : []);
+  const directives = directiveFacts(file, rules, suppressions, (id) => checked.has(id));
   const scope = pkg.scopeOf(file);
   const findings: Finding[] = [];
   for (const { rule, severity } of active) {
     const report = (r: RuleReport): void => {
       if (file.inError(r.node)) return;
       const line = file.line(r.node);
-      if (isSuppressed(suppressions, rule.id, line)) return;
+      if (suppressions.suppresses(rule.id, line)) return;
       const template = rule.meta.messages[r.messageId];
       if (template === undefined) throw new Error(`rule ${rule.id} has no message "${r.messageId}"`);
       const start = file.position(r.node.startIndex);
@@ -222,8 +246,9 @@ function runRules(
       });
     };
     try {
-      timed(timings, rule.id, () => rule.check({ file, pkg, scope, goVersion, report }));
+      timed(timings, rule.id, () => rule.check({ file, pkg, scope, goVersion, directives, report }));
     } catch (error) {
+      checked.delete(rule.id);
       problems.push({
         path: file.path,
         reason: `rule ${rule.id} failed: ${error instanceof Error ? error.message : String(error)}`,

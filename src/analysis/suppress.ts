@@ -1,46 +1,107 @@
 import type { GoFile } from './go-file.js';
+import type { SyntaxNode } from './parser.js';
 
-/** Suppression comments of one file. */
-export interface Suppressions {
-  /** Rule ids suppressed for the whole file. */
-  readonly fileWide: ReadonlySet<string>;
-  /** Rule ids suppressed per 1-based line. */
-  readonly byLine: ReadonlyMap<number, ReadonlySet<string>>;
+/** The verbs a `//leakhound:` directive may have. */
+export const DIRECTIVE_VERBS = ['ignore', 'ignore-file'] as const;
+
+/** One `//leakhound:…` comment of a file, as written. */
+export interface Directive {
+  /** The comment node (the anchor of any finding about the directive). */
+  readonly node: SyntaxNode;
+  /** 1-based line of the comment. */
+  readonly line: number;
+  /** The word after `leakhound:` (`ignore`, `ignore-file`, or a misspelling). */
+  readonly verb: string;
+  /** The rule ids named, as written. */
+  readonly ids: readonly string[];
+  /** The text after the ids, up to a nested `//` comment; empty when none was given. */
+  readonly reason: string;
 }
 
-/** A file without suppression comments. */
-export const NO_SUPPRESSIONS: Suppressions = { fileWide: new Set(), byLine: new Map() };
+/** A rule id a directive names, and whether a finding of that rule was suppressed by it. */
+interface Entry {
+  readonly directive: Directive;
+  readonly id: string;
+  used: boolean;
+}
 
-const IGNORE = /^\/\/\s*leakhound:ignore(-file)?\s+([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
+const DIRECTIVE = /^\/\/\s*leakhound:(\S*)(.*)$/s;
 
 /**
- * readSuppressions finds `//leakhound:ignore <ids> <reason>` (which covers its own line and the
- * next one) and `//leakhound:ignore-file <ids>` (the whole file).
+ * Reads the `//leakhound:` directives of a file. After the verb come the rule ids (comma-separated)
+ * and then the reason. A nested `//` ends the directive: what follows is a comment on it (as in
+ * `//leakhound:ignore x-leak cache lives for the process // see #12`), not part of the reason.
  */
-export function readSuppressions(file: GoFile): Suppressions {
-  const fileWide = new Set<string>();
-  const byLine = new Map<number, Set<string>>();
-  for (const comment of file.nodes('comment')) {
-    const match = IGNORE.exec(comment.text);
+export function readDirectives(file: GoFile): Directive[] {
+  const directives: Directive[] = [];
+  for (const node of file.nodes('comment')) {
+    const match = DIRECTIVE.exec(node.text);
     if (!match) continue;
-    const ids = (match[2] ?? '').split(',').map((s) => s.trim());
-    if (match[1]) {
-      for (const id of ids) fileWide.add(id);
-      continue;
-    }
-    const line = file.line(comment);
-    for (const target of [line, line + 1]) {
-      const set = byLine.get(target) ?? new Set<string>();
-      for (const id of ids) set.add(id);
-      byLine.set(target, set);
-    }
+    const rest = (match[2] ?? '').split(/(?:^|\s)\/\//)[0] ?? '';
+    const named = /^\s*([^\s,]+(?:\s*,\s*[^\s,]+)*)?\s*(.*)$/s.exec(rest);
+    const ids = (named?.[1] ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    directives.push({ node, line: file.line(node), verb: match[1] ?? '', ids, reason: (named?.[2] ?? '').trim() });
   }
-  return { fileWide, byLine };
+  return directives;
 }
 
-/** Whether a rule is suppressed on a line. */
-export function isSuppressed(suppressions: Suppressions, rule: string, line: number): boolean {
-  return suppressions.fileWide.has(rule) || (suppressions.byLine.get(line)?.has(rule) ?? false);
+/**
+ * The suppressions of one file: `//leakhound:ignore <ids> <reason>` covers its own line and the
+ * next one, `//leakhound:ignore-file <ids>` the whole file. It remembers which directive
+ * suppressed something, so the ones that matched nothing can be reported.
+ */
+export class Suppressions {
+  readonly directives: readonly Directive[];
+  private readonly fileWide = new Map<string, Entry[]>();
+  private readonly byLine = new Map<number, Map<string, Entry[]>>();
+  private readonly entries: Entry[] = [];
+
+  constructor(directives: readonly Directive[]) {
+    this.directives = directives;
+    for (const directive of directives) {
+      if (directive.verb !== 'ignore' && directive.verb !== 'ignore-file') continue;
+      for (const id of directive.ids) {
+        const entry: Entry = { directive, id, used: false };
+        this.entries.push(entry);
+        if (directive.verb === 'ignore-file') push(this.fileWide, id, entry);
+        else for (const line of [directive.line, directive.line + 1]) push(lineMap(this.byLine, line), id, entry);
+      }
+    }
+  }
+
+  /** Whether a rule is suppressed on a line; every directive that covers it counts as used. */
+  suppresses(rule: string, line: number): boolean {
+    const covering = [...(this.fileWide.get(rule) ?? []), ...(this.byLine.get(line)?.get(rule) ?? [])];
+    for (const entry of covering) entry.used = true;
+    return covering.length > 0;
+  }
+
+  /** The directives with ids that suppressed nothing, restricted to ids `counts` accepts, each with those ids. */
+  unused(counts: (id: string) => boolean): Array<{ directive: Directive; ids: string[] }> {
+    const byDirective = new Map<Directive, string[]>();
+    for (const entry of this.entries) {
+      if (entry.used || !counts(entry.id)) continue;
+      const ids = byDirective.get(entry.directive) ?? [];
+      if (!ids.includes(entry.id)) ids.push(entry.id);
+      byDirective.set(entry.directive, ids);
+    }
+    return [...byDirective].map(([directive, ids]) => ({ directive, ids }));
+  }
+}
+
+function push(map: Map<string, Entry[]>, id: string, entry: Entry): void {
+  const list = map.get(id) ?? [];
+  list.push(entry);
+  map.set(id, list);
+}
+
+function lineMap(byLine: Map<number, Map<string, Entry[]>>, line: number): Map<string, Entry[]> {
+  const map = byLine.get(line) ?? new Map<string, Entry[]>();
+  byLine.set(line, map);
+  return map;
 }
 
 /** Whether a file carries Go's generated-code marker (`// Code generated … DO NOT EDIT.`) before its package clause. */

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
 import { parse as parseYaml } from 'yaml';
+import { closestName } from '../format/did-you-mean.js';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config, type RuleLevel } from './schema.js';
 
 /** The outcome of reading a configuration: what to use, and what was wrong with what was given. */
@@ -92,7 +92,7 @@ function readRules(value: unknown, knownRuleIds: readonly string[], errors: stri
   }
   for (const [id, level] of Object.entries(value as Record<string, unknown>)) {
     if (!knownRuleIds.includes(id)) {
-      const near = closestRuleId(id, knownRuleIds);
+      const near = closestName(id, knownRuleIds);
       errors.push(`rules: unknown rule id "${id}"${near ? ` (did you mean "${near}"?)` : ''}; ignored`);
     } else if (!LEVELS.includes(level as RuleLevel)) {
       errors.push(`rules.${id}: must be one of error, warning, notice, off, not ${JSON.stringify(level)}; ignored`);
@@ -101,13 +101,6 @@ function readRules(value: unknown, knownRuleIds: readonly string[], errors: stri
     }
   }
   return rules;
-}
-
-/** The known id nearest to a misspelt one (at most 3 edits away), if any. */
-export function closestRuleId(id: string, known: readonly string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const near = closest(id, [...known]);
-  return distance(id, near) <= 3 ? near : undefined;
 }
 
 function topLevelKey(error: ErrorObject): string | undefined {

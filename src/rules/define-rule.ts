@@ -4,10 +4,11 @@ import type { Confidence, Fix, Severity } from '../analysis/model.js';
 import type { PackageIndex } from '../analysis/package-index.js';
 import type { SyntaxNode } from '../analysis/parser.js';
 import type { Scope } from '../analysis/scope.js';
+import type { Directive } from '../analysis/suppress.js';
 import { oneLine } from '../format/safe-text.js';
 
-/** The four rule families of RULES.md. */
-export type RuleFamily = 'globals' | 'goroutines' | 'residue' | 'pointer overuse';
+/** The four rule families of RULES.md, and the rules about leakhound's own directives. */
+export type RuleFamily = 'globals' | 'goroutines' | 'residue' | 'pointer overuse' | 'directives';
 
 /** Documentation a rule carries; docs/rules/<id>.md is generated from it. */
 export interface RuleDocs {
@@ -72,7 +73,22 @@ export interface RuleContext {
   readonly pkg: PackageIndex;
   readonly scope: Scope;
   readonly goVersion: GoVersion | undefined;
+  /** The file's `//leakhound:` directives, for the rules that check them. */
+  readonly directives: DirectiveFacts;
   report(report: RuleReport): void;
+}
+
+/** What the directive rules know about a file's `//leakhound:` comments. */
+export interface DirectiveFacts {
+  readonly list: readonly Directive[];
+  /** Every rule id leakhound knows (whether or not it runs here). */
+  readonly knownRuleIds: readonly string[];
+  /**
+   * The rule ids of directives that suppressed nothing, per directive; only ids of rules that ran
+   * on this file to the end, and nothing when the file has syntax errors (a finding there is dropped,
+   * so the directive may not be idle). Meaningful only in a rule that `runsLast`.
+   */
+  unused(): Array<{ directive: Directive; ids: string[] }>;
 }
 
 /** A rule: metadata plus a check over one file. */
@@ -93,6 +109,8 @@ export interface Rule {
    * leak to matter. The rule's docs say so automatically.
    */
   readonly skipTestFiles?: boolean;
+  /** The rule runs after every other rule of the file, because it reads what they suppressed. */
+  readonly runsLast?: boolean;
   check(context: RuleContext): void;
 }
 

@@ -5,6 +5,8 @@ import doneSignalMissed from './done-signal-missed/index.js';
 import globalPointerRetained from './global-pointer-retained/index.js';
 import globalUnboundedCache from './global-unbounded-cache/index.js';
 import goroutineNoExit from './goroutine-no-exit/index.js';
+import ignoreDirectiveInvalid from './ignore-directive-invalid/index.js';
+import ignoreDirectiveUnused from './ignore-directive-unused/index.js';
 import mapClearLoop from './map-clear-loop/index.js';
 import pointerSliceStaleElement from './pointer-slice-stale-element/index.js';
 import rangeUnclosedChannel from './range-unclosed-channel/index.js';
@@ -25,6 +27,8 @@ export const RULES: readonly Rule[] = [
   globalPointerRetained,
   globalUnboundedCache,
   goroutineNoExit,
+  ignoreDirectiveInvalid,
+  ignoreDirectiveUnused,
   mapClearLoop,
   pointerSliceStaleElement,
   rangeUnclosedChannel,
