@@ -3,12 +3,17 @@
  * so a new installation registers with exactly the events and permissions the app needs.
  */
 import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
+import { prSnapshots } from './helpers/app-fixtures.js';
 import { startApp } from './helpers/app-process.js';
+import { FakeGitHub } from './helpers/fake-github.js';
+import { FakeSmee } from './helpers/fake-smee.js';
 
 interface Manifest {
   name: string;
@@ -60,6 +65,84 @@ describe('the setup flow can give the App a webhook URL', () => {
   });
 });
 
+describe('the setup flow with a webhook channel', { timeout: 60_000 }, () => {
+  it('makes the channel first: the manifest, the "use an existing App" page and .env all have it', async () => {
+    const smee = new FakeSmee();
+    await smee.start();
+    const appYml = readFileSync(join(process.cwd(), 'app.yml'), 'utf8');
+    const app = await startApp({
+      files: { 'app.yml': appYml, '.env': '# copied from .env.example\nWEBHOOK_PROXY_URL=\nLOG_LEVEL=info\n' },
+      env: { WEBHOOK_PROXY_NEW_CHANNEL_URL: `${smee.url}/new` },
+    });
+    try {
+      assert.equal(smee.created.length, 1, app.output.join(''));
+      const channel = smee.created[0] ?? '';
+      const setup = await (await fetch(`http://127.0.0.1:${app.port}/probot`)).text();
+      const manifest = JSON.parse((/id="manifest" value='([^']*)'/.exec(setup)?.[1] ?? '{}').replace(/&quot;/g, '"')) as {
+        hook_attributes?: { url?: string };
+      };
+      assert.equal(manifest.hook_attributes?.url, channel, 'GitHub is given the channel, not localhost');
+      const importPage = await (await fetch(`http://127.0.0.1:${app.port}/probot/import`)).text();
+      assert.ok(importPage.includes(channel), 'the "use an existing App" page names the webhook URL to enter');
+      const dotenv = readFileSync(join(app.cwd, '.env'), 'utf8');
+      assert.equal(dotenv, `# copied from .env.example\nWEBHOOK_PROXY_URL=${channel}\nLOG_LEVEL=info\n`);
+    } finally {
+      await app.stop();
+      await smee.stop();
+    }
+  });
+
+  it("after registration, the server forwards the channel's deliveries to its webhook path and reviews the pull request", async () => {
+    const smee = new FakeSmee();
+    await smee.start();
+    const keys = appKeys();
+    const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
+    await fake.start();
+    const snapshots = prSnapshots();
+    const base = fake.commit(snapshots.base);
+    const head = fake.commit(snapshots.push1);
+    fake.openPull(2, base, head, 'Codertocat');
+    const channel = `${smee.url}/channel-registered`;
+    const secret = 'smee-secret';
+    const app = await startApp({
+      appId: APP_ID,
+      privateKey: keys.privateKey,
+      secret,
+      gheHost: fake.host,
+      env: { WEBHOOK_PROXY_URL: channel },
+    });
+    try {
+      await fake.waitFor(() => smee.listeners(channel) === 1, 10_000, 'the server to connect to the channel');
+      const payload = webhook<{ pull_request: { head: { sha: string } } }>('pull_request.opened');
+      payload.pull_request.head.sha = head;
+      const signature = createHmac('sha256', secret).update(JSON.stringify(payload)).digest('hex');
+      smee.deliver(
+        channel,
+        {
+          'x-github-event': 'pull_request',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': `sha256=${signature}`,
+          'content-type': 'application/json',
+          host: 'smee.io',
+        },
+        payload,
+      );
+      await fake
+        .waitFor(() => fake.checkRuns.some((r) => r.status === 'completed'), 30_000, 'the check run to complete')
+        .catch((e: Error) => assert.fail(`${e.message}\n${app.output.join('')}`));
+      assert.equal(fake.reviews.length, 1);
+      assert.match(
+        app.output.join(''),
+        /forwarding webhooks from http:\/\/127\.0\.0\.1:\d+\/channel-registered to http:\/\/127\.0\.0\.1:\d+\/api\/github\/webhooks/,
+      );
+    } finally {
+      await app.stop();
+      await fake.stop();
+      await smee.stop();
+    }
+  });
+});
+
 describe('.env.example', () => {
   it('names every variable the server reads', () => {
     const text = readFileSync(join(process.cwd(), '.env.example'), 'utf8');
@@ -74,6 +157,7 @@ describe('.env.example', () => {
       'PORT',
       'WEBHOOK_PATH',
       'WEBHOOK_PROXY_URL',
+      'WEBHOOK_PROXY_NEW_CHANNEL_URL',
       'GHE_HOST',
       'GHE_PROTOCOL',
       'GH_ORG',

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the App's server. With the App's credentials it runs leakhound's own server (Probot's
- * webhook middleware behind bounded body reads, src/server/start.ts). Without them, or with a
- * smee.io channel for local development (WEBHOOK_PROXY_URL), it hands over to Probot's `run`,
- * which serves the setup flow that registers the App, or forwards smee's deliveries.
+ * webhook middleware behind bounded body reads, src/server/start.ts), which also forwards a smee.io
+ * channel's deliveries for local development (WEBHOOK_PROXY_URL). Without them it creates such a
+ * channel and hands over to Probot's `run`, which serves the setup flow that registers the App.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { run } from 'probot';
 import leakhound from '../index.js';
 import { lifecycle } from '../server/lifecycle.js';
-import { startServer } from '../server/start.js';
+import { createLog } from '../server/log.js';
+import { DEFAULT_WEBHOOK_PATH, startServer } from '../server/start.js';
+import { createWebhookChannel, forwardWebhookChannel } from '../server/webhook-channel.js';
 
 // Probot's setup flow writes the App's credentials to .env; read it as `probot run` does (the file
 // wins over the environment there too).
@@ -24,7 +26,10 @@ env.LOG_FORMAT ||= env.NODE_ENV === 'production' ? 'json' : 'pretty';
 /** How long in-flight webhooks may take to finish after SIGTERM (default 20 s; orchestrators kill at 30 s). */
 const graceMs = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) > 0 ? Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) : 20_000;
 
-if (!hasCredentials || env.WEBHOOK_PROXY_URL) {
+if (!hasCredentials) {
+  // Probot would make the channel itself, but only after rendering its "use an existing App" page,
+  // which then shows no webhook URL; made here, the page, the manifest and .env all have it.
+  if (wantsSetupChannel(env)) await createWebhookChannel(env, '.env', await createLog(env));
   await run(leakhound);
 } else {
   const running = await startServer({
@@ -33,6 +38,14 @@ if (!hasCredentials || env.WEBHOOK_PROXY_URL) {
     ...(env.HOST ? { host: env.HOST } : {}),
     ...(env.WEBHOOK_PATH ? { webhookPath: env.WEBHOOK_PATH } : {}),
   });
+  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
+  const stopForwarding = env.WEBHOOK_PROXY_URL
+    ? await forwardWebhookChannel(
+        env.WEBHOOK_PROXY_URL,
+        `http://${loopbackFor(env.HOST)}:${running.port}${webhookPath}`,
+        running.probot.log,
+      )
+    : undefined;
   let stopping = false;
   /**
    * Graceful stop: accept nothing new, give in-flight webhooks (and their runs) the grace period,
@@ -43,7 +56,7 @@ if (!hasCredentials || env.WEBHOOK_PROXY_URL) {
     stopping = true;
     running.probot.log.info(`${signal}: stopping; in-flight runs have ${graceMs} ms to finish`);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    void Promise.race([running.close().catch(() => undefined), grace])
+    void Promise.race([Promise.all([stopForwarding?.(), running.close()]).catch(() => undefined), grace])
       .then(() => lifecycle.shutdown())
       .then(
         () => process.exit(0),
@@ -52,4 +65,15 @@ if (!hasCredentials || env.WEBHOOK_PROXY_URL) {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Whether the setup flow should make a smee.io channel: Probot's own conditions for making one. */
+function wantsSetupChannel(env: NodeJS.ProcessEnv): boolean {
+  return env.NODE_ENV !== 'production' && !env.PROJECT_DOMAIN && !env.WEBHOOK_PROXY_URL && env.NO_SMEE_SETUP !== 'true';
+}
+
+/** The address that reaches this server from the same machine. */
+function loopbackFor(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

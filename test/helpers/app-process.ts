@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 export interface AppProcess {
   readonly port: number;
   readonly child: ChildProcess;
+  /** Its working directory (removed by stop). */
+  readonly cwd: string;
   /** Everything the process printed (JSON log lines), for failure messages. */
   readonly output: string[];
   /** Stops the process (SIGTERM, then SIGKILL after 3 s) and removes its working directory. */
@@ -118,7 +120,7 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { port, child, output, stop };
+  return { port, child, cwd, output, stop };
 }
 
 /** sendWebhook delivers a signed webhook as GitHub does; `badSignature` signs with the wrong secret. */
