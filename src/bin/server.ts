@@ -29,7 +29,10 @@ const graceMs = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) > 0 ? Number(env.LEAKHOU
 if (!hasCredentials) {
   // Probot would make the channel itself, but only after rendering its "use an existing App" page,
   // which then shows no webhook URL; made here, the page, the manifest and .env all have it.
-  if (wantsSetupChannel(env)) await createWebhookChannel(env, '.env', await createLog(env));
+  if (wantsSetupChannel(env)) {
+    await createWebhookChannel(env, '.env', await createLog(env));
+    env.NO_SMEE_SETUP = 'true'; // tried once, and said how it went: Probot need not try (and warn) again
+  }
   await run(leakhound);
 } else {
   const running = await startServer({
