@@ -24,6 +24,7 @@ export const OPERATIONS = [
   'pulls/list',
   'pulls/list-files',
   'reactions/create-for-issue-comment',
+  'repos/create-commit-status',
   'repos/get-collaborator-permission-level',
   'repos/get-content',
   'repos/list-pull-requests-associated-with-commit',

@@ -15,6 +15,7 @@ import { parseConfigText } from './config/load.js';
 import { DEFAULT_CONFIG, type Config } from './config/schema.js';
 import { markFindings } from './diff/filter.js';
 import { withByteColumns } from './format/columns.js';
+import { formatGithub } from './format/annotation.js';
 import { formatJson } from './format/json.js';
 import { formatSarif } from './format/sarif.js';
 import { formatProblems, formatText, summaryLine } from './format/text.js';
@@ -22,6 +23,8 @@ import { collectGoFiles, displayPath, goVersionFromDisk } from './local/fs-sourc
 import { localChange } from './local/git-source.js';
 import { RULE_IDS, RULES } from './rules/index.js';
 import { printable } from './format/safe-text.js';
+import { reviewWithToken } from './token/review.js';
+import type { ReviewFlags } from './token/target.js';
 
 const USAGE = `usage: leakhound <command> [options]
 
@@ -36,9 +39,14 @@ commands:
                        findings on lines it adds or changes (working tree included),
                        relative to the merge base with <rev> (default: origin's
                        default branch, else main)
+  review               review a pull request with a token and post what the App
+                       posts (review, check run or commit status); in GitHub
+                       Actions it needs no flags, elsewhere:
+                       --repo owner/name --pr N [--token-env NAME]
 
 options:
-  --format text|json|sarif                  output format (default: text)
+  --format text|json|sarif|github           output format (default: text); github prints
+                                            GitHub Actions workflow annotations
   --fail-on error|warning|notice|never      exit 1 when a finding is at least this severe
                                             (default: error, or fail_on from the config)
   --config <file>                           configuration file (default: .github/leakhound.yml
@@ -47,6 +55,8 @@ options:
                                             medium, or min_confidence from the config);
                                             only high-confidence findings fail the run
   --go-version <1.N>                        Go version to assume instead of go.mod's
+  --repo, --pr, --token-env                 review: the pull request, and the variable
+                                            holding the token (default GITHUB_TOKEN)
   --no-color                                plain text output
   -v, --verbose                             also list the generated and binary files skipped
   -h, --help                                show this help
@@ -63,10 +73,10 @@ class CliError extends Error {
   }
 }
 
-type Format = 'text' | 'json' | 'sarif';
+type Format = 'text' | 'json' | 'sarif' | 'github';
 
 interface Options {
-  readonly command: 'check' | 'diff';
+  readonly command: 'check' | 'diff' | 'review';
   readonly paths: string[];
   readonly base: string | undefined;
   readonly format: Format;
@@ -76,6 +86,7 @@ interface Options {
   readonly goVersion: GoVersion | undefined;
   readonly color: boolean;
   readonly verbose: boolean;
+  readonly review: ReviewFlags;
 }
 
 /** The package version, from the nearest package.json above this module (dist/ or a build directory). */
@@ -103,6 +114,9 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
         config: { type: 'string' },
         'go-version': { type: 'string' },
         base: { type: 'string' },
+        repo: { type: 'string' },
+        pr: { type: 'string' },
+        'token-env': { type: 'string' },
         'no-color': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -116,13 +130,20 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
   if (values.help) return 'help';
   if (values.version) return 'version';
   const [command, ...paths] = positionals;
-  if (command !== 'check' && command !== 'diff')
-    throw new CliError(command ? `unknown command "${command}" (expected check or diff)` : 'missing command (check or diff); see --help');
-  if (command === 'diff' && paths.length > 0) throw new CliError('diff takes no paths; it analyses what the branch changes');
-  if (command === 'check' && values.base !== undefined) throw new CliError('--base goes with diff');
+  if (command !== 'check' && command !== 'diff' && command !== 'review')
+    throw new CliError(
+      command ? `unknown command "${command}" (expected check, diff or review)` : 'missing command (check, diff or review); see --help',
+    );
+  if (command !== 'check' && paths.length > 0)
+    throw new CliError(`${command} takes no paths; it analyses what the ${command === 'diff' ? 'branch' : 'pull request'} changes`);
+  if (command !== 'diff' && values.base !== undefined) throw new CliError('--base goes with diff');
+  for (const flag of ['repo', 'pr', 'token-env'] as const)
+    if (command !== 'review' && values[flag] !== undefined) throw new CliError(`--${flag} goes with review`);
   const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'json' && format !== 'sarif')
-    throw new CliError(`--format must be text, json or sarif, not "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif' && format !== 'github')
+    throw new CliError(`--format must be text, json, sarif or github, not "${format}"`);
+  if (command === 'review' && values.format !== undefined)
+    throw new CliError('review writes to the pull request; --format goes with check and diff');
   const failOn = values['fail-on'];
   if (failOn !== undefined && !['error', 'warning', 'notice', 'never'].includes(failOn))
     throw new CliError(`--fail-on must be error, warning, notice or never, not "${failOn}"`);
@@ -143,6 +164,11 @@ function parseOptions(argv: readonly string[]): Options | 'help' | 'version' {
     goVersion,
     color: !values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR,
     verbose: values.verbose === true,
+    review: {
+      ...(values.repo !== undefined ? { repo: values.repo } : {}),
+      ...(values.pr !== undefined ? { pr: values.pr } : {}),
+      ...(values['token-env'] !== undefined ? { tokenEnv: values['token-env'] } : {}),
+    },
   };
 }
 
@@ -218,7 +244,7 @@ async function analyzeIsolated(
 /** Runs the command; returns the exit code. Output goes through the given writers (tests capture them). */
 export async function main(
   argv: readonly string[],
-  io: { cwd: string; out: (s: string) => void; err: (s: string) => void },
+  io: { cwd: string; out: (s: string) => void; err: (s: string) => void; env?: NodeJS.ProcessEnv },
 ): Promise<number> {
   try {
     const options = parseOptions(argv);
@@ -229,6 +255,18 @@ export async function main(
     if (options === 'version') {
       io.out(`${version()}\n`);
       return 0;
+    }
+    if (options.command === 'review') {
+      return await reviewWithToken(
+        options.review,
+        {
+          ...(options.failOn ? { failOn: options.failOn } : {}),
+          ...(options.minConfidence ? { minConfidence: options.minConfidence } : {}),
+          ...(options.goVersion ? { goVersion: options.goVersion } : {}),
+          ...(options.configPath ? { configPath: options.configPath } : {}),
+        },
+        { cwd: io.cwd, env: io.env ?? process.env, out: io.out, err: io.err, version: version() },
+      );
     }
     const config = loadConfig(io.cwd, options.configPath, (line) => io.err(`${line}\n`));
     const goVersionOf = goVersionFromDisk(io.cwd);
@@ -280,7 +318,7 @@ export async function main(
     if (options.format === 'json') io.out(formatJson(withByteColumns(findings, sources)));
     else if (options.format === 'sarif') io.out(formatSarif(findings, { rules: RULES, version: version() }));
     else {
-      io.out(formatText(findings, { sources, color: options.color }));
+      io.out(options.format === 'github' ? formatGithub(findings) : formatText(findings, { sources, color: options.color }));
       io.err(`${summaryLine(findings, filesAnalysed, { hidden, skipped: options.verbose ? 0 : deliberatelySkipped })}\n`);
     }
     if (failedToRead) return 2;

@@ -125,6 +125,36 @@ describe('leakhound check', () => {
     assert.match(run.err, /2 findings \(2 errors\) in 1 Go file/);
   });
 
+  it('prints GitHub Actions workflow annotations with --format github, escaped so no text starts another command', async () => {
+    const run = await cli(['check', 'fixtures/rules/unbuffered-send-leak/select.go', '--format', 'github']);
+    const lines = run.out.trimEnd().split('\n');
+    assert.ok(lines.length > 0);
+    for (const line of lines)
+      assert.match(
+        line,
+        /^::(error|warning|notice) file=fixtures\/rules\/unbuffered-send-leak\/select\.go,line=\d+,endLine=\d+,[^\n]*::[^\n]+$/,
+      );
+    assert.match(run.err, /in 1 Go file/);
+    const { formatGithub } = await import('../src/format/annotation.js');
+    const [hostile] = formatGithub([
+      {
+        rule: 'goroutine-no-exit',
+        severity: 'warning',
+        confidence: 'high',
+        path: 'a,b:c.go',
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 2,
+        message: 'x\n::error::forged 100%',
+        anchorText: 'go f()',
+        fix: null,
+      },
+    ]).split('\n');
+    assert.match(hostile ?? '', /^::warning file=a%2Cb%3Ac\.go,line=1,/);
+    assert.match(hostile ?? '', /,title=goroutine loops forever with no way to stop it \(goroutine-no-exit\)::x%0A::error::forged 100%25$/);
+  });
+
   it('writes SARIF 2.1.0 that validates against the official schema', async () => {
     const run = await cli(['check', 'fixtures/rules/...', '--format', 'sarif', '--fail-on', 'never']);
     const schema = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'sarif', 'sarif-schema-2.1.0.json'), 'utf8')) as object;

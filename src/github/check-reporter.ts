@@ -22,6 +22,8 @@ export interface CheckSinkOptions {
   readonly now?: () => Date;
   /** Told when the check run is created and when it is completed: a run left open is completed later by the sweeper. */
   readonly tracker?: CheckRunTracker;
+  /** Offer a Re-run button on the completed run (default true); GitHub sends its clicks to the App, so token mode has none. */
+  readonly rerunButton?: boolean;
 }
 
 /** What {@link createCheckSink} reports about the check runs it opens and completes. */
@@ -106,7 +108,9 @@ function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () =
               ...(result.text !== undefined ? { text: result.text } : {}),
               ...(last.length > 0 ? { annotations: last.map(toApiAnnotation) } : {}),
             },
-            actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }],
+            ...(options.rerunButton === false
+              ? {}
+              : { actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }] }),
           }),
         options.retry,
       );

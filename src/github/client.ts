@@ -2,12 +2,16 @@
  * The GitHub client type and the small helpers every module of src/github shares. This directory is
  * the only place that names Octokit or calls the API.
  */
-import type { ProbotOctokit } from 'probot';
+import type { Octokit } from '@octokit/rest';
 import { recordGitHubError, recordRateLimitWait } from '../metrics.js';
 import { answered, statusOf } from '../review/stage.js';
 
-/** The authenticated client Probot hands to each event (`context.octokit`). */
-export type GitHubClient = ProbotOctokit;
+/**
+ * An authenticated client: the one Probot hands to each event (`context.octokit`), or token mode's
+ * (./token-client.ts): @octokit/core with the REST methods and pagination, which is all this
+ * directory uses.
+ */
+export type GitHubClient = Pick<Octokit, 'rest' | 'paginate' | 'graphql' | 'request' | 'hook' | 'log'>;
 
 /** A repository, as the API addresses it. */
 export interface RepoRef {

@@ -15,7 +15,7 @@ export interface ObjectRequest {
 /** The pull request's head, our earlier reviews' bodies and its review threads (100 a page). */
 const REVIEW_STATE_FRAGMENT = `fragment LeakhoundReviewState on PullRequest {
   headRefOid
-  reviews(last: 100) { nodes { body viewerDidAuthor } }
+  reviews(last: 100) { nodes { body viewerDidAuthor author { __typename } } }
   reviewThreads(first: 100, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes {
@@ -23,7 +23,7 @@ const REVIEW_STATE_FRAGMENT = `fragment LeakhoundReviewState on PullRequest {
       path
       isResolved
       resolvedBy { login }
-      comments(first: 1) { nodes { body viewerDidAuthor author { login } } }
+      comments(first: 1) { nodes { body viewerDidAuthor author { __typename login } } }
     }
   }
 }`;

@@ -10,10 +10,27 @@ export const RESOLVES_PER_REQUEST = 50;
 /** Stop paging review threads after this many pages (10,000 threads). */
 const MAX_THREAD_PAGES = 100;
 
+/** A review or comment body with who wrote it. */
+interface AuthoredText {
+  readonly body: string;
+  readonly viewerDidAuthor: boolean;
+  readonly author?: { readonly __typename?: string; readonly login?: string } | null;
+}
+
+/**
+ * Whether leakhound wrote a review or comment: this token wrote it, or a bot did and it carries a
+ * fingerprint marker. The second covers the other front end (the App and token mode post as
+ * different accounts with the same fingerprints), so neither repeats nor ignores the other's
+ * findings. A person's comment never counts, markers or not.
+ */
+export function byLeakhound(text: AuthoredText): boolean {
+  return text.viewerDidAuthor || (text.author?.__typename === 'Bot' && markersIn(text.body).length > 0);
+}
+
 /** The review state of a pull request as the LeakhoundReviewState fragment returns it. */
 export interface PullRequestStateData {
   readonly headRefOid: string;
-  readonly reviews: { readonly nodes: ({ readonly body: string; readonly viewerDidAuthor: boolean } | null)[] | null } | null;
+  readonly reviews: { readonly nodes: (AuthoredText | null)[] | null } | null;
   readonly reviewThreads: {
     readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
     readonly nodes:
@@ -23,9 +40,7 @@ export interface PullRequestStateData {
           readonly isResolved: boolean;
           readonly resolvedBy: { readonly login: string } | null;
           readonly comments: {
-            readonly nodes:
-              | ({ readonly body: string; readonly viewerDidAuthor: boolean; readonly author: { readonly login: string } | null } | null)[]
-              | null;
+            readonly nodes: (AuthoredText | null)[] | null;
           };
         } | null)[]
       | null;
@@ -107,8 +122,8 @@ export function createReviewSink(options: ReviewSinkOptions): ReviewSink {
 
 /**
  * readReviewState re-reads the pull request's head commit and collects our threads: those whose first
- * comment we wrote (`viewerDidAuthor`) and that carry a fingerprint marker. Comments of anyone else
- * are never looked at further, let alone touched.
+ * comment leakhound wrote ({@link byLeakhound}) and that carry a fingerprint marker. Comments of
+ * anyone else are never looked at further, let alone touched.
  *
  * When the first page of threads came with the package files, only the head is re-read, over REST:
  * Probot's throttling spaces GraphQL requests a second apart like writes, REST reads are not.
@@ -133,12 +148,12 @@ export async function readReviewState(
     headSha = page.headRefOid;
   }
   for (const review of page.reviews?.nodes ?? []) {
-    if (review?.viewerDidAuthor) for (const fp of markersIn(review.body)) listedInBodies.add(fp);
+    if (review && byLeakhound(review)) for (const fp of markersIn(review.body)) listedInBodies.add(fp);
   }
   for (let pages = 1; ; pages++) {
     for (const node of page.reviewThreads.nodes ?? []) {
       const first = node?.comments.nodes?.[0];
-      if (!node || !first?.viewerDidAuthor) continue;
+      if (!node || !first || !byLeakhound(first)) continue;
       const fingerprints = markersIn(first.body);
       if (fingerprints.length === 0) continue;
       // resolvedBy is typed User, so an app that resolved it shows as null: count that as us.

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SourceFile } from '../analysis/model.js';
 import { parseGitDiff, type ChangedFile } from '../diff/parse.js';
 import { displayPath } from './fs-source.js';
+import { readPackageFiles } from './package-files.js';
 import { readSourceFile } from './read-source.js';
 
 const run = promisify(execFile);
@@ -26,7 +26,8 @@ async function git(cwd: string, args: readonly string[]): Promise<string> {
   return stdout;
 }
 
-async function tryGit(cwd: string, args: readonly string[]): Promise<string | undefined> {
+/** Runs git in `cwd`; its trimmed output, or undefined when it fails. */
+export async function tryGit(cwd: string, args: readonly string[]): Promise<string | undefined> {
   try {
     return (await git(cwd, args)).trim();
   } catch {
@@ -79,23 +80,6 @@ export async function localChange(cwd: string, base: string | undefined): Promis
   }
   const dirs = new Set<string>();
   for (const file of changed.values()) if (file.status !== 'removed') dirs.add(dirname(join(cwd, file.path)));
-  const files: SourceFile[] = [];
-  const unreadable: Array<{ path: string; reason: string }> = [];
-  for (const dir of [...dirs].sort()) {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir)
-        .filter((e) => e.endsWith('.go'))
-        .sort();
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = displayPath(cwd, join(dir, entry));
-      const read = readSourceFile(join(dir, entry));
-      if ('content' in read) files.push({ path, content: read.content });
-      else if (read.reason !== 'is a directory') unreadable.push({ path, reason: read.reason });
-    }
-  }
+  const { files, unreadable } = readPackageFiles(dirs, (absolute) => displayPath(cwd, absolute));
   return { base: mergeBase, files, changed, unreadable };
 }

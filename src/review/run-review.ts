@@ -13,7 +13,6 @@ import {
   checkTitle,
   hasGaps,
   reviewBody,
-  ruleTitle,
   type CheckGaps,
   type ListedFinding,
 } from '../format/markdown.js';
@@ -21,7 +20,6 @@ import { fingerprintFindings } from './fingerprint.js';
 import { planReview, type PlanInput, type ReviewPlan } from './plan.js';
 import type {
   Analyzer,
-  Annotation,
   CheckResult,
   CheckRunHandle,
   CheckSink,
@@ -32,6 +30,7 @@ import type {
   RunReport,
   RunTarget,
 } from './ports.js';
+import { annotationOf } from '../format/annotation.js';
 import { selectGoFiles, type SkippedFile } from './select.js';
 import { matchInProcess, type PathMatcher } from '../config/excludes.js';
 import { messageOf, stage, StageError, statusOf } from './stage.js';
@@ -44,7 +43,12 @@ export interface RunPorts {
   /** Matches paths against the configuration's exclude globs (in the server: in the analysis worker, under a time limit). */
   readonly matchPaths?: PathMatcher;
   readonly checks: CheckSink;
-  readonly reviews: ReviewSink;
+  /** Posts the review; absent when the front end may not write one (then `noReviewReason` says why). */
+  readonly reviews?: ReviewSink;
+  /** Why there is no review sink, for the check run's summary. */
+  readonly noReviewReason?: string;
+  /** How to run again after a failed run, for the summary (default: the check run's Re-run button or `/recheck`). */
+  readonly retryAdvice?: string;
   readonly log: RunLog;
 }
 
@@ -68,7 +72,7 @@ export async function runReview(target: RunTarget, ports: RunPorts): Promise<Run
       .complete({
         conclusion: 'neutral',
         title: 'leakhound could not analyse this commit',
-        summary: `The run stopped: ${messageOf(error)}.\n\nUse **Re-run** (or comment \`/recheck\` on the pull request) to try again.`,
+        summary: `The run stopped: ${messageOf(error)}.\n\n${ports.retryAdvice ?? 'Use **Re-run** (or comment `/recheck` on the pull request) to try again.'}`,
         annotations: [],
       })
       .catch((completeError: unknown) => ports.log.error({ err: completeError }, 'could not complete the check run either'));
@@ -136,16 +140,19 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
 
   const notes: string[] = [];
   if (gaps.capped) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
-  const review: ReviewOutcome = config.review_comments
-    ? await reviewStep(target, ports, config, {
-        inDiff: inline,
-        fingerprints,
-        changed: selection.changed,
-        contents: new Map(fetched.files.map((f): [string, SourceFile] => [f.path, f])),
-        analysedPaths,
-        maxComments: config.max_comments,
-      })
-    : { ...NO_REVIEW, notes: ['Review comments are off (`review_comments: false`); the findings are in this check run only.'] };
+  const reviews = ports.reviews;
+  const review: ReviewOutcome = !reviews
+    ? { ...NO_REVIEW, notes: [ports.noReviewReason ?? 'No review was posted; the findings are in this check run only.'] }
+    : config.review_comments
+      ? await reviewStep(target, reviews, log, config, {
+          inDiff: inline,
+          fingerprints,
+          changed: selection.changed,
+          contents: new Map(fetched.files.map((f): [string, SourceFile] => [f.path, f])),
+          analysedPaths,
+          maxComments: config.max_comments,
+        })
+      : { ...NO_REVIEW, notes: ['Review comments are off (`review_comments: false`); the findings are in this check run only.'] };
   notes.push(...review.notes);
   const { supersededBy, commentsPosted, listedInBody, threadsResolved, reviewError } = review;
 
@@ -200,8 +207,13 @@ const NO_REVIEW: ReviewOutcome = { commentsPosted: 0, listedInBody: 0, threadsRe
  * reviewStep re-reads the head and our threads, then (unless the head moved) posts the review and
  * resolves the threads of fixed findings. A refused review or resolution is reported, not thrown.
  */
-async function reviewStep(target: RunTarget, ports: RunPorts, config: Config, input: Omit<PlanInput, 'state'>): Promise<ReviewOutcome> {
-  const { reviews, log } = ports;
+async function reviewStep(
+  target: RunTarget,
+  reviews: ReviewSink,
+  log: RunLog,
+  config: Config,
+  input: Omit<PlanInput, 'state'>,
+): Promise<ReviewOutcome> {
   let state: ReviewState;
   try {
     state = await stage('read the review threads', () => reviews.readState());
@@ -308,24 +320,6 @@ export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config, g
   const fails = (f: MarkedFinding): boolean => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn);
   if (inDiff.some(fails)) return 'failure';
   return 'neutral';
-}
-
-/** annotationOf turns a finding into a check-run annotation. */
-export function annotationOf(finding: MarkedFinding): Annotation {
-  // A finding the evidence does not settle is a notice whatever its severity: it is advice.
-  const level = finding.confidence !== 'high' ? 'notice' : finding.severity === 'error' ? 'failure' : finding.severity;
-  const sameLine = finding.line === finding.endLine;
-  const extra = finding.fix ? `Fix: ${finding.fix.message}.` : finding.hint ? finding.hint : undefined;
-  return {
-    path: finding.path,
-    startLine: finding.line,
-    endLine: finding.endLine,
-    ...(sameLine ? { startColumn: finding.column, endColumn: Math.max(finding.column, finding.endColumn) } : {}),
-    level,
-    title: `${ruleTitle(finding.rule)} (${finding.rule})`.slice(0, 255),
-    message: finding.message,
-    ...(extra ? { rawDetails: extra } : {}),
-  };
 }
 
 /**

@@ -69,6 +69,24 @@ export interface FakeCheckRun {
   readonly externalId?: string;
 }
 
+/** Who a token belongs to and what it may write (GitHub answers a refused write with 403). */
+export interface TokenIdentity {
+  readonly login: string;
+  readonly bot: boolean;
+  readonly checks: 'write' | 'read';
+  readonly statuses: 'write' | 'read';
+  readonly pullRequests: 'write' | 'read';
+}
+
+/** A commit status as the app left it. */
+export interface FakeStatus {
+  readonly sha: string;
+  readonly state: string;
+  readonly context: string;
+  readonly description?: string;
+  readonly targetUrl?: string;
+}
+
 /** Options of {@link FakeGitHub}. */
 export interface FakeGitHubOptions {
   readonly appId: number;
@@ -116,6 +134,7 @@ export class FakeGitHub {
   readonly pulls = new Map<number, FakePull>();
   readonly permissions = new Map<string, string>();
   readonly checkRuns: FakeCheckRun[] = [];
+  readonly statuses: FakeStatus[] = [];
   readonly reviews: {
     id: number;
     pullNumber: number;
@@ -138,7 +157,9 @@ export class FakeGitHub {
   readonly botLogin: string;
   readonly #options: FakeGitHubOptions;
   readonly #publicKey: KeyObject;
-  readonly #tokens = new Set<string>();
+  readonly #tokens = new Map<string, TokenIdentity>();
+  /** The identity of the request being answered (set when its token is checked). */
+  #viewer: TokenIdentity | undefined;
   readonly #failures: Failure[] = [];
   readonly #cuts: { readonly operation: string; readonly how: 'half' | 'reset'; remaining: number }[] = [];
   readonly #waiters = new Set<() => void>();
@@ -186,10 +207,10 @@ export class FakeGitHub {
     return `http://${this.host}/api/v3`;
   }
 
-  /** commit stores a snapshot of the repository and returns its SHA. */
-  commit(files: Readonly<Record<string, string>>): string {
+  /** commit stores a snapshot of the repository and returns its SHA (`sha` when given: a real checkout's). */
+  commit(files: Readonly<Record<string, string>>, given?: string): string {
     const entries = Object.entries(files).sort(([a], [b]) => a.localeCompare(b));
-    const sha = createHash('sha1').update(JSON.stringify(entries)).digest('hex');
+    const sha = given ?? createHash('sha1').update(JSON.stringify(entries)).digest('hex');
     this.commits.set(sha, new Map(entries));
     return sha;
   }
@@ -211,11 +232,23 @@ export class FakeGitHub {
     return pull;
   }
 
-  /** issueToken returns an installation token this server accepts (for clients built in tests). */
-  issueToken(): string {
+  /**
+   * issueToken returns a token this server accepts (for clients built in tests): the App's
+   * installation by default, or another identity (a workflow's GITHUB_TOKEN, a read-only fork token).
+   */
+  issueToken(identity: Partial<TokenIdentity> = {}): string {
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    this.#tokens.add(token);
+    this.#tokens.set(token, { ...this.#appIdentity(), ...identity });
     return token;
+  }
+
+  #appIdentity(): TokenIdentity {
+    return { login: this.botLogin, bot: true, checks: 'write', statuses: 'write', pullRequests: 'write' };
+  }
+
+  /** Whether a login belongs to a bot (an App or a workflow token), as GraphQL's author `__typename` says. */
+  #isBot(login: string): boolean {
+    return login === this.botLogin || [...this.#tokens.values()].some((t) => t.bot && t.login === login);
   }
 
   /** failNext answers the next `times` requests of `operation` with an error. */
@@ -431,7 +464,7 @@ export class FakeGitHub {
     const refused = this.#appJwtRefused(req, 'apps/create-installation-access-token');
     if (refused) return refused;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    this.#tokens.add(token);
+    this.#tokens.set(token, this.#appIdentity());
     return {
       status: 201,
       body: {
@@ -463,9 +496,29 @@ export class FakeGitHub {
   /** Every other request must carry an installation token this server issued. */
   #authorize(req: IncomingMessage, operation: string): Answer | undefined {
     const token = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (token && this.#tokens.has(token)) return undefined;
+    this.#viewer = token ? this.#tokens.get(token) : undefined;
+    if (this.#viewer) return this.#refusedWrite(operation, this.#viewer);
     this.violations.push(`${operation}: request without a valid installation token`);
     return { status: 401, body: { message: 'Bad credentials' } };
+  }
+
+  /** A write the token's permissions do not allow: 403, as GitHub answers it. */
+  #refusedWrite(operation: string, viewer: TokenIdentity): Answer | undefined {
+    const needs: Record<string, keyof TokenIdentity> = {
+      'checks/create': 'checks',
+      'checks/update': 'checks',
+      'repos/create-commit-status': 'statuses',
+      'pulls/create-review': 'pullRequests',
+      'graphql:LeakhoundResolveThreads': 'pullRequests',
+    };
+    const permission = needs[operation];
+    if (permission === undefined || viewer[permission] === 'write') return undefined;
+    return { status: 403, body: { message: 'Resource not accessible by integration' } };
+  }
+
+  /** The login of the request's token. */
+  get #login(): string {
+    return this.#viewer?.login ?? this.botLogin;
   }
 
   #rest(operation: string, params: Record<string, string>, url: URL, body: unknown, accept = ''): Answer {
@@ -526,6 +579,18 @@ export class FakeGitHub {
       }
       case 'pulls/create-review':
         return pull ? this.#createReview(pull, body as ReviewBody) : notFound();
+      case 'repos/create-commit-status': {
+        const b = body as { state: string; context?: string; description?: string; target_url?: string };
+        const status: FakeStatus = {
+          sha: params.sha ?? '',
+          state: b.state,
+          context: b.context ?? 'default',
+          ...(b.description !== undefined ? { description: b.description } : {}),
+          ...(b.target_url !== undefined ? { targetUrl: b.target_url } : {}),
+        };
+        this.statuses.push(status);
+        return { status: 201, body: { id: this.#ids++, state: status.state, context: status.context } };
+      }
       case 'reactions/create-for-issue-comment': {
         const content = (body as { content: string }).content;
         this.reactions.push({ commentId: Number(params.comment_id), content });
@@ -673,7 +738,7 @@ export class FakeGitHub {
       pullNumber: pull.number,
       body: body.body ?? '',
       commitId: body.commit_id ?? pull.headSha,
-      author: this.botLogin,
+      author: this.#login,
       comments: body.comments ?? [],
     });
     for (const c of body.comments ?? []) {
@@ -685,7 +750,7 @@ export class FakeGitHub {
         ...(c.start_line !== undefined ? { startLine: c.start_line } : {}),
         isResolved: false,
         resolvedBy: null,
-        comments: [{ body: c.body, author: this.botLogin }],
+        comments: [{ body: c.body, author: this.#login }],
       });
     }
     return {
@@ -695,7 +760,7 @@ export class FakeGitHub {
         body: body.body ?? '',
         state: 'COMMENTED',
         commit_id: body.commit_id ?? pull.headSha,
-        user: { login: `${this.botLogin}[bot]`, type: 'Bot' },
+        user: { login: this.#isBot(this.#login) ? `${this.#login}[bot]` : this.#login, type: this.#isBot(this.#login) ? 'Bot' : 'User' },
       },
     };
   }
@@ -721,7 +786,7 @@ export class FakeGitHub {
   }
 
   #graphqlRoot(): Record<string, unknown> {
-    const bot = this.botLogin;
+    const viewer = this.#login;
     const threadNode = (t: FakeThread): Record<string, unknown> => ({
       id: t.id,
       path: t.path,
@@ -730,8 +795,8 @@ export class FakeGitHub {
       comments: ({ first }: { first?: number }) => ({
         nodes: t.comments.slice(0, first ?? 100).map((c) => ({
           body: c.body,
-          viewerDidAuthor: c.author === bot,
-          author: { __typename: c.author === bot ? 'Bot' : 'User', login: c.author },
+          viewerDidAuthor: c.author === viewer,
+          author: { __typename: this.#isBot(c.author) ? 'Bot' : 'User', login: c.author },
         })),
       }),
     });
@@ -755,7 +820,11 @@ export class FakeGitHub {
                 nodes: this.reviews
                   .filter((r) => r.pullNumber === number)
                   .slice(-(last ?? 100))
-                  .map((r) => ({ body: r.body, viewerDidAuthor: r.author === bot })),
+                  .map((r) => ({
+                    body: r.body,
+                    viewerDidAuthor: r.author === viewer,
+                    author: { __typename: this.#isBot(r.author) ? 'Bot' : 'User', login: r.author },
+                  })),
               }),
               reviewThreads: ({ first, after }: { first?: number; after?: string | null }) => {
                 const threads = this.threads.filter((t) => (t.pullNumber ?? 2) === number);
@@ -771,7 +840,7 @@ export class FakeGitHub {
       resolveReviewThread: ({ input }: { input: { threadId: string } }) => {
         const thread = this.threads.find((t) => t.id === input.threadId);
         if (!thread) throw new Error(`Could not resolve to a node with the global id of '${input.threadId}'`);
-        if (thread.comments[0]?.author !== bot) this.violations.push(`resolveReviewThread: thread ${thread.id} is not ours`);
+        if (!this.#isBot(thread.comments[0]?.author ?? '')) this.violations.push(`resolveReviewThread: thread ${thread.id} is not ours`);
         thread.isResolved = true;
         thread.resolvedBy = null;
         return { thread: threadNode(thread) };
