@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/analysis/analyze.js';
-import type { SourceFile } from '../src/analysis/model.js';
+import type { SourceFile } from '../src/model.js';
 import { parseGo } from '../src/analysis/parser.js';
 import { isGenerated } from '../src/analysis/suppress.js';
 import { RULES } from '../src/rules/index.js';

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/analysis/analyze.js';
-import type { SourceFile } from '../src/analysis/model.js';
+import type { SourceFile } from '../src/model.js';
 import { AnalysisPool } from '../src/analysis/pool.js';
 import { isGenerated } from '../src/analysis/suppress.js';
 

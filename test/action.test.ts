@@ -42,7 +42,7 @@ describe('action.yml', () => {
     assert.doesNotMatch(reviewStep.run, /\$\{\{/, 'inputs reach the script as environment variables, never pasted into it');
   });
 
-  it("runs the review with the inputs as flags: fail-on never passes the step, the check still reports", async () => {
+  it('runs the review with the inputs as flags: fail-on never passes the step, the check still reports', async () => {
     const keys = appKeys();
     const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
     await fake.start();
@@ -64,7 +64,10 @@ describe('action.yml', () => {
         'github.action_path': ROOT,
       };
       const stepEnv = Object.fromEntries(
-        Object.entries(reviewStep?.env ?? {}).map(([key, value]) => [key, value.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? '')]),
+        Object.entries(reviewStep?.env ?? {}).map(([key, value]) => [
+          key,
+          value.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? ''),
+        ]),
       );
       // Asynchronously: the fake GitHub answers from this process.
       const child = spawn('bash', ['-e', '-c', reviewStep?.run ?? ''], {

@@ -5,7 +5,8 @@ import { checkSummary, checkTitle, commentBody, GITHUB_TEXT_LIMIT, reviewBody, t
 import { lineChangeOf } from '../src/fix/line-change.js';
 import { fenceFor, placeSuggestion, suggestionBlock } from '../src/format/suggestion.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { fingerprintFindings, fingerprintOf, markerOf, markersIn } from '../src/review/fingerprint.js';
+import { fingerprintOf, withFingerprints } from '../src/analysis/fingerprint.js';
+import { markerOf, markersIn } from '../src/review/fingerprint.js';
 import { finding } from './helpers/app-fixtures.js';
 
 describe('fingerprints', () => {
@@ -21,10 +22,11 @@ describe('fingerprints', () => {
     const same = 'ch := make(chan int)';
     const first = finding({ path: 'a.go', line: 10, anchorText: same, rule: 'unbuffered-send-leak' });
     const second = finding({ path: 'a.go', line: 20, anchorText: same, rule: 'unbuffered-send-leak' });
-    const fps = fingerprintFindings([second, first]);
-    assert.notEqual(fps.get(first), fps.get(second));
-    const moved = fingerprintFindings([{ ...first, line: 15 }]);
-    assert.equal([...moved.values()][0], fps.get(first));
+    const [secondMarked, firstMarked] = withFingerprints([second, first]);
+    assert.notEqual(firstMarked?.fingerprint, secondMarked?.fingerprint);
+    const [moved] = withFingerprints([{ ...first, line: 15 }]);
+    assert.equal(moved?.fingerprint, firstMarked?.fingerprint);
+    assert.equal(firstMarked?.fingerprint, first.fingerprint, 'the first of identical anchors has occurrence 0');
   });
 
   it('round-trip through the hidden marker', () => {

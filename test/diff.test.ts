@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Finding } from '../src/analysis/model.js';
+import type { Finding } from '../src/model.js';
 import { markFindings } from '../src/diff/filter.js';
 import { hunkOf, lineInHunks, parseFilePatch, parseGitDiff } from '../src/diff/parse.js';
 import { ROOT } from './helpers/fixtures.js';
@@ -78,6 +78,7 @@ describe('markFindings', () => {
     endColumn: 2,
     message: 'm',
     anchorText: 'x',
+    fingerprint: '0123456789abcdef',
     fix: null,
   });
   const changed = new Map(parseGitDiff(fixture('git-mixed.patch')).map((f) => [f.path, f]));

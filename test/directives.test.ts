@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
-import type { SourceFile } from '../src/analysis/model.js';
+import type { SourceFile } from '../src/model.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { defineRule, type Rule } from '../src/rules/define-rule.js';
 import { RULES } from '../src/rules/index.js';

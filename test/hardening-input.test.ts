@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
-import type { SourceFile } from '../src/analysis/model.js';
+import type { SourceFile } from '../src/model.js';
 import { main } from '../src/cli.js';
 
 /** A file with one certain finding, to prove the others were still analysed. */

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
-import type { Finding, SourceFile } from '../src/analysis/model.js';
+import type { Finding, SourceFile } from '../src/model.js';
 import { parseGoOrThrow } from '../src/analysis/parser.js';
 import { applyEdits } from '../src/fix/edits.js';
 import { RULES } from '../src/rules/index.js';

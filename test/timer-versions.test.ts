@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
-import type { Finding, SourceFile } from '../src/analysis/model.js';
+import type { Finding, SourceFile } from '../src/model.js';
 
 const SOURCE = `package timers
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Probot } from 'probot';
 import { analyze } from '../src/analysis/analyze.js';
-import type { Finding } from '../src/analysis/model.js';
+import type { Finding } from '../src/model.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { checkSummary, checkText, commentBody, reviewBody } from '../src/format/markdown.js';
 import { codeSpan, markdownMessage, printable, urlPath } from '../src/format/safe-text.js';
@@ -42,6 +42,7 @@ function evilFinding(overrides: Partial<Finding> = {}): Finding {
     anchorText: 'x',
     fix: { message: `Copy ${EVIL}`, edits: [] },
     hint: `Consider ${EVIL}`,
+    fingerprint: '0123456789abcdef',
     ...overrides,
   };
 }

@@ -14,7 +14,7 @@
  * Usage: npm run build && node dist/bench/hardening/small-pr-wait.js [--repeat 3]
  */
 import { parseArgs } from 'node:util';
-import type { SourceFile } from '../../src/analysis/model.js';
+import type { SourceFile } from '../../src/model.js';
 import { AnalysisPool, type PoolOptions } from '../../src/analysis/pool.js';
 import { serverPoolOptions } from '../../src/index.js';
 

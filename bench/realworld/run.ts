@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JsonReport } from '../../src/format/json.js';
 import { applyEdits } from '../../src/fix/edits.js';
-import type { TextEdit } from '../../src/analysis/model.js';
+import type { TextEdit } from '../../src/model.js';
 import { errorRanges, parseGoOrThrow } from '../../src/analysis/parser.js';
 
 type JsonFinding = JsonReport['findings'][number];

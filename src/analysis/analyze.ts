@@ -5,9 +5,10 @@ import { formatMessage, type DirectiveFacts, type Rule, type RuleReport } from '
 import { groupByDirectory } from './directories.js';
 import { GoFile } from './go-file.js';
 import { goModVersion, nearestGoMod, parseGoVersion, type GoVersion } from './go-version.js';
-import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from './model.js';
+import type { AnalysisResult, FileProblem, Finding, Severity, SourceFile } from '../model.js';
 import { PackageIndex } from './package-index.js';
 import { parseGoRecovering } from './parser.js';
+import { withFingerprints } from './fingerprint.js';
 import { isGenerated, readDirectives, Suppressions } from './suppress.js';
 
 /** Options of {@link analyze}. */
@@ -60,7 +61,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
   const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
   const override = options.goVersion ?? parseGoVersion(config.go_version);
   const problems: FileProblem[] = [];
-  const findings: Finding[] = [];
+  const findings: Array<Omit<Finding, 'fingerprint'>> = [];
   let filesAnalysed = 0;
 
   // One directory at a time: its syntax trees are released before the next is parsed, which keeps
@@ -88,7 +89,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
     }
   }
   findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
-  return { findings, problems, filesAnalysed };
+  return { findings: withFingerprints(findings), problems, filesAnalysed };
 }
 
 /** Skip reasons that are choices, not gaps: generated code is not reviewed, a binary file is not Go source. */
@@ -201,7 +202,7 @@ function runRules(
   config: Config,
   problems: FileProblem[],
   timings?: Map<string, number>,
-): Finding[] {
+): Array<Omit<Finding, 'fingerprint'>> {
   const active: Array<{ rule: Rule; severity: Severity }> = [];
   const checked = new Set<string>();
   for (const rule of rules) {
@@ -219,7 +220,7 @@ function runRules(
   const suppressions = new Suppressions(mayHaveDirectives ? readDirectives(file) : []);
   const directives = directiveFacts(file, rules, suppressions, (id) => checked.has(id));
   const scope = pkg.scopeOf(file);
-  const findings: Finding[] = [];
+  const findings: Array<Omit<Finding, 'fingerprint'>> = [];
   for (const { rule, severity } of active) {
     const report = (r: RuleReport): void => {
       if (file.inError(r.node)) return;

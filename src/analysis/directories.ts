@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { SourceFile } from './model.js';
+import type { SourceFile } from '../model.js';
 
 /**
  * Files grouped by directory, in the order first seen. A Go package never spans two directories,

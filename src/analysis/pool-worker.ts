@@ -6,7 +6,7 @@
  */
 import { matchExcluded } from '../config/excludes.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
-import type { SourceFile } from './model.js';
+import type { SourceFile } from '../model.js';
 
 /** A task sent to the worker: analyse files, or match paths against exclude globs. */
 export type WorkerTask =

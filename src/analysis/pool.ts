@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { groupByDirectory } from './directories.js';
-import type { AnalysisResult, FileProblem, Finding, SourceFile } from './model.js';
+import type { AnalysisResult, FileProblem, Finding, SourceFile } from '../model.js';
 import type { SerializableOptions, WorkerMessage, WorkerTask } from './pool-worker.js';
 
 /** Options of {@link AnalysisPool}. */

@@ -1,4 +1,4 @@
-import type { Confidence, Severity } from '../analysis/model.js';
+import type { Confidence, Severity } from '../model.js';
 import { MAX_EXCLUDE_PATTERNS, MAX_PATTERN_CHARS } from './excludes.js';
 
 /** A rule's configured level: a severity, or `off` to disable it. */

@@ -1,4 +1,4 @@
-import type { Finding } from '../analysis/model.js';
+import type { Finding } from '../model.js';
 import { lineInHunks, type ChangedFile } from './parse.js';
 
 /** A finding marked with where it stands relative to the change. */

@@ -1,5 +1,5 @@
 import type { GoFile } from '../analysis/go-file.js';
-import type { TextEdit } from '../analysis/model.js';
+import type { TextEdit } from '../model.js';
 import type { SyntaxNode } from '../analysis/parser.js';
 
 /** An edit that replaces a node's text. */

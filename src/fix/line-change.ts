@@ -1,4 +1,4 @@
-import type { Fix } from '../analysis/model.js';
+import type { Fix } from '../model.js';
 import { applyEdits } from './edits.js';
 
 /** A fix seen as whole lines: lines `startLine`..`endLine` of the original become `newLines`. */

@@ -1,5 +1,5 @@
 /** Findings as check-run annotations, and annotations as GitHub Actions workflow commands. */
-import type { Finding } from '../analysis/model.js';
+import type { Finding } from '../model.js';
 import type { Annotation } from '../review/ports.js';
 import { ruleTitle } from './markdown.js';
 

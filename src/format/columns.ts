@@ -4,7 +4,7 @@
  * position from leakhound and one from go vet name the same place; SARIF keeps UTF-16 units and
  * says so (`columnKind`).
  */
-import type { Finding } from '../analysis/model.js';
+import type { Finding } from '../model.js';
 
 /** The 1-based byte column of a 1-based UTF-16 column on a line. */
 export function byteColumn(lineText: string | undefined, utf16Column: number): number {

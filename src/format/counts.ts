@@ -1,4 +1,4 @@
-import { SEVERITIES, type Finding } from '../analysis/model.js';
+import { SEVERITIES, type Finding } from '../model.js';
 
 /** plural writes a count with its noun: "1 error", "2 errors". */
 export function plural(n: number, noun: string): string {

@@ -1,4 +1,4 @@
-import type { Finding } from '../analysis/model.js';
+import type { Finding } from '../model.js';
 
 /** The JSON report: a stable, versioned shape that scripts can rely on. */
 export interface JsonReport {

@@ -2,7 +2,7 @@
  * Markdown for GitHub: review comments, the review body, and the check-run summary and text.
  * Everything here is pure; rule titles and documentation links come from rule metadata.
  */
-import { severityRank, type Confidence, type Finding } from '../analysis/model.js';
+import { severityRank, type Confidence, type Finding } from '../model.js';
 import { plural, severityCounts } from './counts.js';
 import type { Config } from '../config/schema.js';
 import { ruleDocsUrl } from '../rules/define-rule.js';

@@ -1,6 +1,5 @@
 import type { Log, ReportingDescriptor, Result } from 'sarif';
-import type { Finding, Severity } from '../analysis/model.js';
-import { fingerprintFindings } from '../review/fingerprint.js';
+import type { Finding, Severity } from '../model.js';
 import { ruleDocsUrl, type Rule } from '../rules/define-rule.js';
 
 const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warning', notice: 'note' };
@@ -27,8 +26,6 @@ export function formatSarif(findings: readonly Finding[], options: SarifOptions)
     properties: { family: rule.meta.family, tags: ['memory', 'leak', rule.meta.family] },
   }));
   const index = new Map(options.rules.map((r, i) => [r.id, i]));
-  // The same fingerprints as the App's comment markers: one definition of "the same finding".
-  const fingerprints = fingerprintFindings(findings);
   const results: Result[] = findings.map((f) => ({
     ruleId: f.rule,
     ...(index.has(f.rule) ? { ruleIndex: index.get(f.rule) } : {}),
@@ -42,7 +39,8 @@ export function formatSarif(findings: readonly Finding[], options: SarifOptions)
         },
       },
     ],
-    partialFingerprints: { 'leakhound/v1': fingerprints.get(f) ?? '' },
+    // The same fingerprints as the App's comment markers: one definition of "the same finding".
+    partialFingerprints: { 'leakhound/v1': f.fingerprint },
     // How sure the evidence is (high: posted inline by the App; medium: listed only; low: on request).
     properties: { confidence: f.confidence },
     ...(f.fix

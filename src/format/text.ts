@@ -1,4 +1,4 @@
-import type { FileProblem, Finding } from '../analysis/model.js';
+import type { FileProblem, Finding } from '../model.js';
 import { lineChangeOf } from '../fix/line-change.js';
 import { byteColumn } from './columns.js';
 import { plural, severityCounts } from './counts.js';

@@ -1,6 +1,6 @@
 /** Reads a pull request for a run: its changed files and the Go files of the packages it touches. */
 import { posix } from 'node:path';
-import type { SourceFile } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { FetchedFiles, PullRequestFile, PullRequestSource } from '../review/ports.js';
 import { withRetryAfter, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { goModVersion, type GoVersion } from '../analysis/go-version.js';
-import type { SourceFile } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
 import { describeFsError, readSourceFile } from './read-source.js';
 
 /** Directories never entered by `...`, whatever their name's first character. */

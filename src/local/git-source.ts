@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SourceFile } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
 import { parseGitDiff, type ChangedFile } from '../diff/parse.js';
 import { displayPath } from './fs-source.js';
 import { readPackageFiles } from './package-files.js';

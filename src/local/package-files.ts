@@ -1,7 +1,7 @@
 /** Reads the Go files of package directories from disk (the CLI's diff, and token mode's checkout). */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceFile } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
 import { readSourceFile } from './read-source.js';
 
 /** The Go files read, and those that could not be. */

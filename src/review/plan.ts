@@ -1,4 +1,4 @@
-import type { SourceFile } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
 import type { ChangedFile } from '../diff/parse.js';
 import { lineInHunks } from '../diff/parse.js';
 import type { MarkedFinding } from '../diff/filter.js';
@@ -25,8 +25,8 @@ export interface ReviewPlan {
 export interface PlanInput {
   /** Findings on changed lines, most severe first. */
   readonly inDiff: readonly MarkedFinding[];
-  /** Fingerprint of every finding of this run (in the diff or not). */
-  readonly fingerprints: ReadonlyMap<MarkedFinding, string>;
+  /** The fingerprints of every finding of this run (in the diff or not, however sure). */
+  readonly current: ReadonlySet<string>;
   readonly changed: ReadonlyMap<string, ChangedFile>;
   /** Head-commit contents by path (for suggestions). */
   readonly contents: ReadonlyMap<string, SourceFile>;
@@ -59,7 +59,7 @@ export function planReview(input: PlanInput): ReviewPlan {
   const unplaced: ListedFinding[] = [];
   let alreadyReported = 0;
   for (const finding of input.inDiff) {
-    const fingerprint = input.fingerprints.get(finding) ?? '';
+    const fingerprint = finding.fingerprint;
     if (covered.has(fingerprint)) {
       alreadyReported++;
       continue;
@@ -75,11 +75,10 @@ export function planReview(input: PlanInput): ReviewPlan {
     else unplaced.push(listed);
   }
 
-  const current = new Set(input.fingerprints.values());
   const stillChanged = new Set([...input.changed.values()].filter((f) => f.status !== 'removed').map((f) => f.path));
   const threadsToResolve = input.state.threads
     .filter((t) => !t.isResolved)
-    .filter((t) => t.fingerprints.length > 0 && !t.fingerprints.some((fp) => current.has(fp)))
+    .filter((t) => t.fingerprints.length > 0 && !t.fingerprints.some((fp) => input.current.has(fp)))
     .filter((t) => input.analysedPaths.has(t.path) || !stillChanged.has(t.path))
     .map((t) => t.id);
   return { comments, overflow, unplaced, alreadyReported, threadsToResolve };

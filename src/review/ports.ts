@@ -2,7 +2,7 @@
  * The interfaces between the review pipeline and the outside world. src/github implements them
  * against the GitHub API; tests implement them with plain objects. Nothing here names Octokit.
  */
-import type { AnalysisResult, SourceFile } from '../analysis/model.js';
+import type { AnalysisResult, SourceFile } from '../model.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { MarkedFinding } from '../diff/filter.js';

@@ -2,8 +2,8 @@
  * The pipeline of one run: source → analyze → filter → report. It talks to GitHub only through the
  * ports of ./ports.ts, so it can be tested with plain objects.
  */
-import type { SourceFile } from '../analysis/model.js';
-import { meetsConfidence, severityRank } from '../analysis/model.js';
+import type { SourceFile } from '../model.js';
+import { meetsConfidence, severityRank } from '../model.js';
 import type { Config } from '../config/schema.js';
 import { markFindings, type MarkedFinding } from '../diff/filter.js';
 import {
@@ -16,7 +16,6 @@ import {
   type CheckGaps,
   type ListedFinding,
 } from '../format/markdown.js';
-import { fingerprintFindings } from './fingerprint.js';
 import { planReview, type PlanInput, type ReviewPlan } from './plan.js';
 import type {
   Analyzer,
@@ -101,12 +100,12 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   );
   const marked = markFindings(result.findings, selection.changed);
   // Fingerprints of every finding, however sure: a thread stays open while its finding exists at all.
-  const fingerprints = fingerprintFindings(marked);
+  const current = new Set(marked.map((f) => f.fingerprint));
   const reported = marked.filter((f) => meetsConfidence(f, config.min_confidence));
   const inDiff = bySeverity(reported.filter((f) => f.inDiff));
   // Only what the evidence settles is posted inline; the rest is listed in the check run.
   const inline = inDiff.filter((f) => f.confidence === 'high');
-  const listed: ListedFinding[] = inDiff.map((finding) => ({ finding, fingerprint: fingerprints.get(finding) ?? '' }));
+  const listed: ListedFinding[] = inDiff.map((finding) => ({ finding, fingerprint: finding.fingerprint }));
 
   const fetchedPaths = new Set(fetched.files.map((f) => f.path));
   const skippedPaths = new Set(result.problems.filter((p) => p.kind === 'skipped').map((p) => p.path));
@@ -146,7 +145,7 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
     : config.review_comments
       ? await reviewStep(target, reviews, log, config, {
           inDiff: inline,
-          fingerprints,
+          current,
           changed: selection.changed,
           contents: new Map(fetched.files.map((f): [string, SourceFile] => [f.path, f])),
           analysedPaths,

@@ -1,6 +1,6 @@
 import type { GoFile } from '../analysis/go-file.js';
 import type { GoVersion } from '../analysis/go-version.js';
-import type { Confidence, Fix, Severity } from '../analysis/model.js';
+import type { Confidence, Fix, Severity } from '../model.js';
 import type { PackageIndex } from '../analysis/package-index.js';
 import type { SyntaxNode } from '../analysis/parser.js';
 import type { Scope } from '../analysis/scope.js';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Confidence, Severity } from '../analysis/model.js';
+import type { Confidence, Severity } from '../model.js';
 import { AnalysisPool } from '../analysis/pool.js';
 import { parseConfigText, type LoadedConfig } from '../config/load.js';
 import { formatGoVersion, type GoVersion } from '../analysis/go-version.js';

@@ -4,7 +4,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Finding } from '../../src/analysis/model.js';
+import type { Finding } from '../../src/model.js';
+import { fingerprintOf } from '../../src/analysis/fingerprint.js';
 
 /** Directory of the pull request fixture. */
 export const PR_FIXTURE = join(process.cwd(), 'fixtures', 'github', 'pr');
@@ -34,7 +35,7 @@ export function prSnapshots(): { base: Record<string, string>; push1: Record<str
 
 /** A synthetic finding for tests that do not need the analyzer. */
 export function finding(overrides: Partial<Finding> & Pick<Finding, 'path' | 'line'>): Finding {
-  return {
+  const base: Omit<Finding, 'fingerprint'> = {
     rule: 'context-cancel-leak',
     severity: 'warning',
     confidence: 'high',
@@ -46,6 +47,7 @@ export function finding(overrides: Partial<Finding> & Pick<Finding, 'path' | 'li
     fix: null,
     ...overrides,
   };
+  return { ...base, fingerprint: overrides.fingerprint ?? fingerprintOf(base.rule, base.path, base.anchorText) };
 }
 
 /** A GitHub-style per-file patch of a file added with `lines` lines. */

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import { CONFIDENCES, type Confidence, type SourceFile } from '../../src/analysis/model.js';
+import { CONFIDENCES, type Confidence, type SourceFile } from '../../src/model.js';
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = process.cwd();

@@ -1,6 +1,6 @@
 import { channelField, channelFieldOf, type ChannelField, type FieldChannelUse } from '../../analysis/channels.js';
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingDeclaration, enclosingFunction } from '../../analysis/scope.js';

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Scope } from '../../analysis/scope.js';
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Fix } from '../../analysis/model.js';
+import type { Fix } from '../../model.js';
 import { insertLineAfterStatement, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
 import { fieldRefs } from '../../analysis/fields.js';

@@ -1,7 +1,7 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import { frequencyModel } from '../../analysis/frequency.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence } from '../../model.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import type { GoType } from '../../analysis/types.js';
 import { isTestCode } from '../../analysis/test-code.js';

@@ -1,13 +1,13 @@
 import { posix } from 'node:path';
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Fix } from '../../analysis/model.js';
+import type { Fix } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingDeclaration, enclosingFunction, type Scope } from '../../analysis/scope.js';
 import { defineRule } from '../define-rule.js';
 import { isInfiniteLoop, loopWayOut, type LoopEnv, type TrappedBreak } from '../shared/loops.js';
 import { frequencyModel, isLifecycleName, type Frequency } from '../../analysis/frequency.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence } from '../../model.js';
 import { argumentsOf, unparen, walk, walkSameFunction } from '../../analysis/syntax.js';
 import { isTestCode } from '../../analysis/test-code.js';
 

@@ -1,6 +1,6 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { lifetimeModel } from '../../analysis/lifetime.js';
-import type { Fix } from '../../analysis/model.js';
+import type { Fix } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingDeclaration, enclosingFunction, type Scope } from '../../analysis/scope.js';

@@ -1,12 +1,12 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast, type GoVersion } from '../../analysis/go-version.js';
-import type { Fix, TextEdit } from '../../analysis/model.js';
+import type { Fix, TextEdit } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { fieldRefs, type FieldKey } from '../../analysis/fields.js';
 import { frequencyModel } from '../../analysis/frequency.js';
 import { lifetimeModel, outlivesCalls, type Lifetime, type LifetimeEvidence, type LifetimeModel } from '../../analysis/lifetime.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence } from '../../model.js';
 import { receiverOf } from '../../analysis/package-index.js';
 import { enclosingDeclaration, enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';
 import { isTestCode } from '../../analysis/test-code.js';

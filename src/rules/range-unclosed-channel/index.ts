@@ -1,5 +1,5 @@
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Fix, TextEdit } from '../../analysis/model.js';
+import type { Fix, TextEdit } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { contains, type Binding, type Scope } from '../../analysis/scope.js';

@@ -3,7 +3,7 @@
  * constant evaluation, simple access paths, write detection, and the standard-library names a fix may use.
  */
 import { defaultImportName, type GoFile } from '../../analysis/go-file.js';
-import type { TextEdit } from '../../analysis/model.js';
+import type { TextEdit } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import type { Binding, Scope } from '../../analysis/scope.js';

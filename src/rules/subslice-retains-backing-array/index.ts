@@ -1,6 +1,6 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast, type GoVersion } from '../../analysis/go-version.js';
-import type { Confidence, Fix, TextEdit } from '../../analysis/model.js';
+import type { Confidence, Fix, TextEdit } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction, type Binding, type Scope } from '../../analysis/scope.js';

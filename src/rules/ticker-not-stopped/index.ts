@@ -1,6 +1,6 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast } from '../../analysis/go-version.js';
-import type { Fix } from '../../analysis/model.js';
+import type { Fix } from '../../model.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingFunction } from '../../analysis/scope.js';
 import { insertLineAfterStatement } from '../../fix/edits.js';

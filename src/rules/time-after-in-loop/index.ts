@@ -1,7 +1,7 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast, type GoVersion } from '../../analysis/go-version.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
-import type { Confidence } from '../../analysis/model.js';
+import type { Confidence } from '../../model.js';
 import { repeatingLoopBetween } from '../../analysis/frequency.js';
 import { enclosingFunction, type Scope } from '../../analysis/scope.js';
 import { defineRule } from '../define-rule.js';

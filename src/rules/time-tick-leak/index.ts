@@ -1,6 +1,6 @@
 import type { GoFile } from '../../analysis/go-file.js';
 import { atLeast } from '../../analysis/go-version.js';
-import type { Fix, TextEdit } from '../../analysis/model.js';
+import type { Fix, TextEdit } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { contains, enclosingFunction, type Scope } from '../../analysis/scope.js';

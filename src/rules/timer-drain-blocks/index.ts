@@ -1,5 +1,5 @@
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Fix } from '../../analysis/model.js';
+import type { Fix } from '../../model.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { inAlternatives } from '../../analysis/flow.js';
 import { enclosingFunction, type Scope } from '../../analysis/scope.js';

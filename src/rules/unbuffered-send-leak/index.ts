@@ -2,7 +2,7 @@ import { calledFunction, parameterUse } from '../../analysis/channels.js';
 import { exitsWithout, inAlternatives } from '../../analysis/flow.js';
 import { frequencyModel, isLifecycleName } from '../../analysis/frequency.js';
 import type { GoFile } from '../../analysis/go-file.js';
-import type { Confidence, Fix } from '../../analysis/model.js';
+import type { Confidence, Fix } from '../../model.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import type { Binding, Scope } from '../../analysis/scope.js';

@@ -75,6 +75,12 @@ export interface Finding {
   readonly fix: Fix | null;
   /** Advice shown when there is no mechanical fix, or a note about the fix. */
   readonly hint?: string;
+  /**
+   * What identifies the finding across pushes: a hash of the rule, the path, the anchor text with
+   * its whitespace collapsed, and the occurrence among identical anchors of the file (not the line
+   * number). The App's comment markers and SARIF's partialFingerprints carry it.
+   */
+  readonly fingerprint: string;
 }
 
 /** Why a file was not analysed, or was analysed only in part. */
