@@ -12,6 +12,7 @@ import { analyze } from '../src/analysis/analyze.js';
 import type { SourceFile } from '../src/model.js';
 import { AnalysisPool } from '../src/analysis/pool.js';
 import { isGenerated } from '../src/analysis/suppress.js';
+import { RULES } from '../src/rules/index.js';
 
 const { values } = parseArgs({ options: { files: { type: 'string' } } });
 const count = Number(values.files ?? '300');
@@ -60,7 +61,7 @@ async function measure(label: string, work: () => Promise<unknown>): Promise<voi
 
 const megabytes = files.reduce((n, f) => n + f.content.length, 0) / 1024 / 1024;
 console.log(`${files.length} files, ${megabytes.toFixed(1)} MB of Go (${root}/net)`);
-await measure('in-process analyze', async () => analyze(files));
+await measure('in-process analyze', async () => analyze(files, RULES));
 const pool = new AnalysisPool();
 await measure('AnalysisPool, first run', () => pool.analyze(files));
 await measure('AnalysisPool, warm worker', () => pool.analyze(files));

@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import type { ReviewDraft } from '../src/review/ports.js';
 import { runReview } from '../src/review/run-review.js';
 import { structuredPatch } from 'diff';
+import { RULES } from '../src/rules/index.js';
 
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       trigger: 'example',
     },
     {
-      analyze: async (files, options) => analyze(files, options),
+      analyze: async (files, options) => analyze(files, RULES, options),
       source: {
         loadConfig: async () => ({ config: DEFAULT_CONFIG, errors: [] }),
         listFiles: async () =>

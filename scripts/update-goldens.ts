@@ -14,7 +14,7 @@ const only = process.argv.slice(2);
 for (const rule of RULES) {
   if (only.length > 0 && !only.includes(rule.id)) continue;
   for (const set of fixtureSets(join(RULE_FIXTURES, rule.id))) {
-    const { findings } = analyze(set.files, { goMods: set.goMods });
+    const { findings } = analyze(set.files, RULES, { goMods: set.goMods });
     for (const file of set.files) {
       const edits = findings.filter((f) => f.path === file.path && f.fix).flatMap((f) => f.fix?.edits ?? []);
       const golden = join(ROOT, `${file.path}.golden`);

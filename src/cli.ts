@@ -3,25 +3,19 @@
  * Exit codes: 0 nothing at or above the fail level, 1 findings at or above it, 2 usage or runtime error.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AnalyzeOptions } from './analysis/analyze.js';
-import { formatGoVersion, parseGoVersion, type GoVersion } from './analysis/go-version.js';
-import type { FileProblem, SourceFile } from './model.js';
-import { AnalysisPool } from './analysis/pool.js';
-import { CONFIDENCES, meetsConfidence, severityRank, type Confidence, type Finding, type Severity } from './model.js';
-import { parseConfigText } from './config/load.js';
-import { DEFAULT_CONFIG, type Config } from './config/schema.js';
-import { markFindings } from './diff/filter.js';
+import { parseGoVersion, type GoVersion } from './analysis/go-version.js';
+import { CONFIDENCES, type Confidence, type Severity } from './model.js';
 import { withByteColumns } from './format/columns.js';
 import { formatGithub } from './format/annotation.js';
 import { formatJson } from './format/json.js';
 import { formatSarif } from './format/sarif.js';
 import { formatProblems, formatText, summaryLine } from './format/text.js';
-import { collectGoFiles, displayPath, goVersionFromDisk } from './local/fs-source.js';
-import { localChange } from './local/git-source.js';
-import { RULE_IDS, RULES } from './rules/index.js';
+import { RULES } from './rules/index.js';
+import { loadLocalConfig, runLocal } from './local/run-local.js';
+import { failsAt } from './review/filter.js';
 import { printable } from './format/safe-text.js';
 import { reviewWithToken } from './token/review.js';
 import type { ReviewFlags } from './token/target.js';
@@ -63,15 +57,8 @@ options:
   --version                                 show the version
 `;
 
-/** A usage or runtime error: printed as one line (a usage error adds the usage line), exit code 2. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly usage = true,
-  ) {
-    super(message);
-  }
-}
+/** A usage error: printed as one line and the usage line, exit code 2 (a runtime error is the line alone). */
+class CliError extends Error {}
 
 type Format = 'text' | 'json' | 'sarif' | 'github';
 
@@ -185,62 +172,6 @@ function usageProblem(error: unknown): string {
   return message.split(/\.\s|\n/)[0] ?? 'bad arguments';
 }
 
-function loadConfig(cwd: string, configPath: string | undefined, warn: (line: string) => void): Config {
-  const path = configPath ? resolve(cwd, configPath) : findConfig(cwd);
-  if (!path || !existsSync(path)) {
-    if (configPath) throw new CliError(`config file not found: ${configPath}`, false);
-    return DEFAULT_CONFIG;
-  }
-  const { config, errors } = parseConfigText(readFileSync(path, 'utf8'), RULE_IDS);
-  for (const error of errors) warn(`leakhound: ${printable(displayPath(cwd, path))}: ${printable(error)}`);
-  return config;
-}
-
-/**
- * The configuration that governs `cwd`, found as git finds `.git`: `.github/leakhound.yml` in cwd or
- * the nearest directory above it, up to the repository's root (the first with `.git`), or, outside a
- * repository, up to the module's root (the first with `go.mod`).
- */
-export function findConfig(cwd: string): string | undefined {
-  const start = resolve(cwd);
-  const root = nearestWith(start, '.git') ?? nearestWith(start, 'go.mod');
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, '.github', 'leakhound.yml');
-    if (existsSync(candidate)) return candidate;
-    if (dir === root || dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The nearest directory at or above `start` that holds `name`. */
-function nearestWith(start: string, name: string): string | undefined {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, name))) return dir;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/**
- * Analyses in a worker process with a per-file time budget, so one pathological file is skipped
- * (and named) instead of hanging the command.
- */
-async function analyzeIsolated(
-  files: readonly SourceFile[],
-  options: Omit<AnalyzeOptions, 'goVersionOf' | 'rules' | 'onProgress'>,
-  goVersionOf: (path: string) => GoVersion | undefined,
-): ReturnType<AnalysisPool['analyze']> {
-  const goVersionByPath: Record<string, string> = {};
-  for (const file of files) {
-    const version = goVersionOf(file.path);
-    if (version) goVersionByPath[file.path] = formatGoVersion(version);
-  }
-  const pool = new AnalysisPool();
-  try {
-    return await pool.analyze(files, { ...options, goVersionByPath });
-  } finally {
-    await pool.close();
-  }
-}
-
 /** Runs the command; returns the exit code. Output goes through the given writers (tests capture them). */
 export async function main(
   argv: readonly string[],
@@ -268,68 +199,33 @@ export async function main(
         { cwd: io.cwd, env: io.env ?? process.env, out: io.out, err: io.err, version: version() },
       );
     }
-    const config = loadConfig(io.cwd, options.configPath, (line) => io.err(`${line}\n`));
-    const goVersionOf = goVersionFromDisk(io.cwd);
-    let findings: Finding[];
-    let sources: Map<string, string>;
-    let filesAnalysed: number;
-    // A file the command was asked about and could not read fails it (exit 2), after reporting the rest.
-    let failedToRead = false;
-    /** Generated and binary files skipped: counted in the summary, listed with --verbose. */
-    let deliberatelySkipped = 0;
-    const nameEach = (files: ReadonlyArray<{ path: string; reason: string }>): void => {
-      for (const f of files) io.err(`leakhound: ${printable(f.path)}: ${printable(f.reason)}\n`);
-    };
-    /** Names the files analysed partly or not at all (the deliberate skips only with --verbose); returns how many were deliberate. */
-    const reportProblems = (problems: readonly FileProblem[]): number => {
-      io.err(formatProblems(options.verbose ? problems : problems.filter((p) => !p.deliberate)));
-      return problems.filter((p) => p.deliberate).length;
-    };
-    if (options.command === 'check') {
-      const local = collectGoFiles(options.paths, io.cwd);
-      nameEach([...local.unreadable, ...local.notAnalysed]);
-      for (const pattern of local.empty) io.err(`leakhound: no Go files in ${printable(pattern)}\n`);
-      failedToRead = local.unreadable.length > 0 || local.empty.length > 0;
-      if (failedToRead && local.files.length === 0) return 2;
-      const result = await analyzeIsolated(local.files, { config, goVersion: options.goVersion, defaultExcludes: false }, goVersionOf);
-      deliberatelySkipped = reportProblems(result.problems.filter((p) => local.reported.has(p.path)));
-      findings = result.findings.filter((f) => local.reported.has(f.path));
-      sources = new Map(local.files.map((f) => [f.path, f.content]));
-      const skipped = new Set(result.problems.filter((p) => p.kind === 'skipped').map((p) => p.path));
-      filesAnalysed = [...local.reported].filter((p) => !skipped.has(p)).length;
-    } else {
-      const change = await localChange(io.cwd, options.base);
-      nameEach(change.unreadable);
-      failedToRead = change.unreadable.some((u) => change.changed.has(u.path));
-      const result = await analyzeIsolated(change.files, { config, goVersion: options.goVersion }, goVersionOf);
-      deliberatelySkipped = reportProblems(result.problems.filter((p) => change.changed.has(p.path)));
-      findings = markFindings(result.findings, change.changed)
-        .filter((f) => f.inDiff)
-        .map(({ inDiff: _inDiff, inHunk: _inHunk, ...finding }) => finding);
-      sources = new Map(change.files.map((f) => [f.path, f.content]));
-      const notRead = new Set(change.unreadable.map((u) => u.path));
-      filesAnalysed = [...change.changed.values()].filter(
-        (f) => f.status !== 'removed' && f.path.endsWith('.go') && !notRead.has(f.path),
-      ).length;
-    }
-    const minConfidence = options.minConfidence ?? config.min_confidence;
-    const hidden = findings.filter((f) => !meetsConfidence(f, minConfidence)).length;
-    findings = findings.filter((f) => meetsConfidence(f, minConfidence));
+    const config = loadLocalConfig(io.cwd, options.configPath, (path, problem) =>
+      io.err(`leakhound: ${printable(path)}: ${printable(problem)}\n`),
+    );
+    const run = await runLocal(
+      options.command === 'check' ? { command: 'check', paths: options.paths } : { command: 'diff', base: options.base },
+      { config, goVersion: options.goVersion, minConfidence: options.minConfidence ?? config.min_confidence },
+      io.cwd,
+    );
+    for (const f of run.notRead) io.err(`leakhound: ${printable(f.path)}: ${printable(f.reason)}\n`);
+    for (const pattern of run.empty) io.err(`leakhound: no Go files in ${printable(pattern)}\n`);
+    if (run.nothingRead) return 2;
+    // The files analysed partly or not at all; the deliberate skips (generated, binary) only with --verbose.
+    io.err(formatProblems(options.verbose ? run.problems : run.problems.filter((p) => !p.deliberate)));
+    const deliberatelySkipped = run.problems.filter((p) => p.deliberate).length;
+    const { findings, sources, filesAnalysed, hidden } = run;
     if (options.format === 'json') io.out(formatJson(withByteColumns(findings, sources)));
     else if (options.format === 'sarif') io.out(formatSarif(findings, { rules: RULES, version: version() }));
     else {
       io.out(options.format === 'github' ? formatGithub(findings) : formatText(findings, { sources, color: options.color }));
       io.err(`${summaryLine(findings, filesAnalysed, { hidden, skipped: options.verbose ? 0 : deliberatelySkipped })}\n`);
     }
-    if (failedToRead) return 2;
-    const failOn = options.failOn ?? config.fail_on;
-    if (failOn === 'never') return 0;
-    // Only what the evidence settles may fail a build: medium and low findings are advice.
-    return findings.some((f) => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn)) ? 1 : 0;
+    if (run.failedToRead) return 2;
+    return failsAt(findings, options.failOn ?? config.fail_on) ? 1 : 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.err(`leakhound: ${printable(message.split('\n')[0] ?? '')}\n`);
-    if (error instanceof CliError && error.usage) io.err(`${USAGE_LINE} (see --help)\n`);
+    if (error instanceof CliError) io.err(`${USAGE_LINE} (see --help)\n`);
     return 2;
   }
 }

@@ -14,6 +14,7 @@ import { markersIn } from '../src/review/fingerprint.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness.js';
 import { FakeGitHub, GIT_MODES, type FakeCheckRun } from './helpers/fake-github.js';
+import { RULES } from '../src/rules/index.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -58,7 +59,7 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
       fake,
       keys.privateKey,
       createLeakhound({
-        analyze: async (files, options) => analyze(files, options),
+        analyze: async (files, options) => analyze(files, RULES, options),
         retry: { sleep: async (ms) => void waits.push(ms) },
         requestTimeoutMs: 1500,
         openRunsFile: null,

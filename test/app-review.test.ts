@@ -9,6 +9,7 @@ import { runReview, type RunPorts } from '../src/review/run-review.js';
 import { RULE_IDS } from '../src/rules/index.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { githubPatch } from './helpers/patch.js';
+import { RULES } from '../src/rules/index.js';
 
 const snapshots = prSnapshots();
 const SHA1 = '1'.repeat(40);
@@ -47,7 +48,7 @@ class MemoryPorts {
 
   ports(): RunPorts {
     return {
-      analyze: async (files, options) => analyze(files, options),
+      analyze: async (files, options) => analyze(files, RULES, options),
       source: {
         loadConfig: async () => (this.calls.push('config'), this.loaded),
         listFiles: async () => {

@@ -9,6 +9,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import { analyze } from '../src/analysis/analyze.js';
 import { main } from '../src/cli.js';
 import { fixtureSets, meetsWant, ROOT, RULE_FIXTURES, wantsOf } from './helpers/fixtures.js';
+import { RULES } from '../src/rules/index.js';
 
 interface Run {
   code: number;
@@ -173,7 +174,7 @@ describe('leakhound check', () => {
       (JSON.parse(run.out) as { runs: Array<{ results: Array<{ partialFingerprints: Record<string, string> }> }> }).runs[0]?.results ?? [];
     const [set] = fixtureSets(join(RULE_FIXTURES, 'context-cancel-leak'));
     assert.ok(set);
-    const expected = analyze(set.files, { goMods: set.goMods }).findings.map((f) => f.fingerprint);
+    const expected = analyze(set.files, RULES, { goMods: set.goMods }).findings.map((f) => f.fingerprint);
     assert.deepEqual(
       results.map((r) => r.partialFingerprints['leakhound/v1']),
       expected,

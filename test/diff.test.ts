@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Finding } from '../src/model.js';
-import { markFindings } from '../src/diff/filter.js';
+import { markFindings } from '../src/review/filter.js';
 import { hunkOf, lineInHunks, parseFilePatch, parseGitDiff } from '../src/diff/parse.js';
 import { ROOT } from './helpers/fixtures.js';
 

@@ -9,15 +9,15 @@ import { analyze } from '../src/analysis/analyze.js';
 import type { SourceFile } from '../src/model.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { defineRule, type Rule } from '../src/rules/define-rule.js';
-import { RULES } from '../src/rules/index.js';
+import { RULE_IDS, RULES } from '../src/rules/index.js';
 
 const TICKER = (directive: string, tail = ''): SourceFile => ({
   path: 'svc/t.go',
   content: `package svc\n\nimport "time"\n\nfunc wait(d time.Duration) {\n\t${directive}\n\tt := time.NewTicker(d)\n\t<-t.C\n}\n${tail}`,
 });
 
-const rulesOf = (file: SourceFile, options: Parameters<typeof analyze>[1] = {}): string[] =>
-  analyze([file], options).findings.map((f) => `${f.line} ${f.rule}`);
+const rulesOf = (file: SourceFile, options: Parameters<typeof analyze>[2] = {}, rules = RULES): string[] =>
+  analyze([file], rules, options).findings.map((f) => `${f.line} ${f.rule}`);
 
 describe('//leakhound:ignore', () => {
   it('suppresses the rules it names on its line and the next, each of a comma list', () => {
@@ -47,14 +47,14 @@ describe('//leakhound:ignore', () => {
   it('does not call a directive idle when its rule was not run or failed on the file', () => {
     const file = TICKER('//leakhound:ignore ticker-not-stopped stopped by the owner');
     const withoutTicker = RULES.filter((r) => r.id !== 'ticker-not-stopped');
-    assert.deepEqual(rulesOf(file, { rules: withoutTicker }), []);
+    assert.deepEqual(rulesOf(file, { knownRuleIds: RULE_IDS }, withoutTicker), []);
     const failing: Rule = defineRule({
       ...(RULES.find((r) => r.id === 'ticker-not-stopped') as Rule),
       check: () => {
         throw new Error('boom');
       },
     });
-    const result = analyze([file], { rules: [...withoutTicker, failing] });
+    const result = analyze([file], [...withoutTicker, failing]);
     assert.deepEqual(result.findings, []);
     assert.match(result.problems[0]?.reason ?? '', /rule ticker-not-stopped failed: boom/);
   });
@@ -62,6 +62,11 @@ describe('//leakhound:ignore', () => {
   it('still knows every rule id when only some rules run', () => {
     const file = TICKER('//leakhound:ignore ticker-not-stopped stopped by the owner');
     const directivesOnly = RULES.filter((r) => r.meta.family === 'directives');
-    assert.deepEqual(rulesOf(file, { rules: directivesOnly }), []);
+    assert.deepEqual(rulesOf(file, { knownRuleIds: RULE_IDS }, directivesOnly), []);
+    assert.deepEqual(
+      rulesOf(file, {}, directivesOnly),
+      ['6 ignore-directive-invalid'],
+      'told only of the rules it runs, it knows only those',
+    );
   });
 });

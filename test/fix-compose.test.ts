@@ -7,11 +7,12 @@ import { describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
 import { errorRanges, parseGoOrThrow } from '../src/analysis/parser.js';
 import { applyEdits } from '../src/fix/edits.js';
+import { RULES } from '../src/rules/index.js';
 
 const GO_MOD = { path: 'go.mod', content: 'module example.com/m\n\ngo 1.22\n' };
 
 function fixesOf(content: string): { findings: ReturnType<typeof analyze>['findings']; all: string } {
-  const { findings } = analyze([{ path: 'svc/a.go', content }], { goMods: [GO_MOD] });
+  const { findings } = analyze([{ path: 'svc/a.go', content }], RULES, { goMods: [GO_MOD] });
   const all = applyEdits(
     content,
     findings.flatMap((f) => f.fix?.edits ?? []),
@@ -65,7 +66,7 @@ describe('fixes of one file', () => {
     assert.equal(all.match(/import "slices"/g)?.length, 1, 'the two slices.Delete fixes add one import');
     assert.equal(all.match(/import "bytes"/g)?.length, 1);
     assert.match(all, /^import "os"\nimport "bytes"\nimport "slices"$|^import "os"\nimport "slices"\nimport "bytes"$/m);
-    const again = analyze([{ path: 'svc/a.go', content: all }], { goMods: [GO_MOD] }).findings;
+    const again = analyze([{ path: 'svc/a.go', content: all }], RULES, { goMods: [GO_MOD] }).findings;
     assert.deepEqual(again, [], 'the fixed file is clean');
   });
 

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
 import type { SourceFile } from '../src/model.js';
 import { main } from '../src/cli.js';
+import { RULES } from '../src/rules/index.js';
 
 /** A file with one certain finding, to prove the others were still analysed. */
 const LEAKY: SourceFile = {
@@ -20,7 +21,7 @@ const LEAKY: SourceFile = {
 };
 
 function analyseWithLeaky(bad: SourceFile): ReturnType<typeof analyze> {
-  const result = analyze([bad, LEAKY]);
+  const result = analyze([bad, LEAKY], RULES);
   assert.ok(
     result.findings.some((f) => f.path === LEAKY.path && f.rule === 'context-cancel-leak'),
     'the healthy file was not analysed',
@@ -131,7 +132,7 @@ describe('pathological Go for the analyzer', () => {
   };
   for (const [name, make] of Object.entries(cases)) {
     it(`${name}: no stack overflow, no rule failure`, () => {
-      const result = analyze([{ path: 'p/p.go', content: make() }]);
+      const result = analyze([{ path: 'p/p.go', content: make() }], RULES);
       assert.ok(!result.problems.some((p) => /failed|stack/i.test(p.reason)), JSON.stringify(result.problems));
       assert.equal(result.filesAnalysed, 1);
     });

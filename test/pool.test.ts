@@ -4,6 +4,7 @@ import { analyze } from '../src/analysis/analyze.js';
 import { AnalysisPool } from '../src/analysis/pool.js';
 import { fixtureSets, RULE_FIXTURES } from './helpers/fixtures.js';
 import { join } from 'node:path';
+import { RULES } from '../src/rules/index.js';
 
 /** A file whose analysis is quadratic: thousands of top-level functions, each with a finding. */
 function slowFile(functions: number): { path: string; content: string } {
@@ -22,7 +23,7 @@ describe('AnalysisPool', () => {
     const [set] = fixtureSets(join(RULE_FIXTURES, 'context-cancel-leak'));
     assert.ok(set);
     const inWorker = await pool.analyze(set.files, { goMods: set.goMods });
-    assert.deepEqual(inWorker, analyze(set.files, { goMods: set.goMods }));
+    assert.deepEqual(inWorker, analyze(set.files, RULES, { goMods: set.goMods }));
   });
 
   it('skips a file that overruns the per-file budget, names it, and still analyses the rest', async () => {
@@ -36,7 +37,7 @@ describe('AnalysisPool', () => {
     assert.match(result.problems[0]?.reason ?? '', /per-file budget/);
     assert.ok(result.findings.length > 0);
     assert.ok(result.findings.every((f) => f.path !== 'slow/slow.go'));
-    assert.deepEqual(result.findings, analyze(set.files).findings);
+    assert.deepEqual(result.findings, analyze(set.files, RULES).findings);
   });
 
   it('keeps serving analyses after a worker was stopped', async () => {
@@ -79,7 +80,7 @@ describe('AnalysisPool: slices, turns and budgets', () => {
       fixtureSets(join(RULE_FIXTURES, rule)).flatMap((set) => set.files.map((f) => ({ ...f, path: `${rule}/${f.path}` }))),
     );
     assert.ok(new Set(files.map((f) => f.path.split('/').slice(0, -1).join('/'))).size > 2, 'several packages');
-    assert.deepEqual(await pool.analyze(files), analyze(files));
+    assert.deepEqual(await pool.analyze(files), analyze(files, RULES));
   });
 
   it('a small analysis of another tenant waits for one slice of a big one, not for all of it', async () => {

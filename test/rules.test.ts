@@ -17,7 +17,7 @@ for (const rule of RULES) {
   describe(`fixtures of ${rule.id}`, () => {
     for (const set of fixtureSets(join(RULE_FIXTURES, rule.id))) {
       const label = set.dir.slice(ROOT.length + 1);
-      const result = analyze(set.files, { goMods: set.goMods });
+      const result = analyze(set.files, RULES, { goMods: set.goMods });
 
       it(`${label}: every fixture parses without errors`, () => {
         assert.deepEqual(result.problems, []);
@@ -58,7 +58,7 @@ for (const rule of RULES) {
           assert.equal(fixed, readFileSync(goldenPath, 'utf8'));
           assert.equal(parseGoOrThrow(fixed).rootNode.hasError, false, 'the golden does not parse');
           const files: SourceFile[] = set.files.map((f) => (f.path === file.path ? { path: f.path, content: fixed } : f));
-          const again = analyze(files, { goMods: set.goMods }).findings.filter((f) => f.path === file.path);
+          const again = analyze(files, RULES, { goMods: set.goMods }).findings.filter((f) => f.path === file.path);
           const before = result.findings.filter((f) => f.path === file.path && !f.fix).map((f) => `${f.rule} ${f.anchorText}`);
           assert.deepEqual(
             again.map((f) => `${f.rule} ${f.anchorText}`),

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../src/analysis/analyze.js';
 import type { Finding, SourceFile } from '../src/model.js';
+import { RULES } from '../src/rules/index.js';
 
 const SOURCE = `package timers
 
@@ -44,7 +45,7 @@ const TIMER_RULES = ['ticker-not-stopped', 'time-tick-leak', 'time-after-in-loop
 function severities(goMod: string | undefined): Record<string, string> {
   const files: SourceFile[] = [{ path: 'svc/timers.go', content: SOURCE }];
   const goMods: SourceFile[] = goMod === undefined ? [] : [{ path: 'go.mod', content: goMod }];
-  const { findings, problems } = analyze(files, { goMods });
+  const { findings, problems } = analyze(files, RULES, { goMods });
   assert.deepEqual(problems, []);
   const ours = findings.filter((f: Finding) => TIMER_RULES.includes(f.rule));
   assert.equal(new Set(ours.map((f) => f.rule)).size, ours.length, 'one finding per rule');

@@ -21,6 +21,7 @@ import { APP_ID, appKeys, inProcessProbot, webhook } from './helpers/app-harness
 import { prSnapshots } from './helpers/app-fixtures.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 import { assertInert } from './helpers/markdown-inert.js';
+import { RULES } from '../src/rules/index.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -124,7 +125,7 @@ describe('untrusted text in reports', () => {
         keys.privateKey,
         createLeakhound({
           analyze: async (files, options) => {
-            const result = analyze(files, options);
+            const result = analyze(files, RULES, options);
             return { ...result, findings: result.findings.map((f) => ({ ...f, message: `${f.message}: ${EVIL}`, hint: EVIL })) };
           },
           openRunsFile: null,

@@ -1,6 +1,5 @@
 import { excludeMatcher } from '../config/excludes.js';
 import { DEFAULT_CONFIG, DEFAULT_EXCLUDES, type Config } from '../config/schema.js';
-import { RULE_IDS, RULES } from '../rules/index.js';
 import { formatMessage, type DirectiveFacts, type Rule, type RuleReport } from '../rules/define-rule.js';
 import { groupByDirectory } from './directories.js';
 import { GoFile } from './go-file.js';
@@ -18,8 +17,11 @@ export interface AnalyzeOptions {
   readonly goMods?: readonly SourceFile[];
   /** Overrides config.go_version and go.mod. */
   readonly goVersion?: GoVersion;
-  /** The rules to run (default: all). */
-  readonly rules?: readonly Rule[];
+  /**
+   * Every rule id there is, for the directive rules ("unknown rule id"), when `rules` is only some of
+   * them (default: the ids of `rules`).
+   */
+  readonly knownRuleIds?: readonly string[];
   /** Files larger than this many characters are skipped (default 3 MiB). */
   readonly maxFileChars?: number;
   /** Parse time budget per file in milliseconds (default 5000); a file over it is skipped. */
@@ -53,9 +55,9 @@ const DEFAULT_MAX_FILE_CHARS = 3 * 1024 * 1024;
  * package clause, so package-wide questions see every file given. It never throws: a file that
  * cannot be analysed is listed in `problems`, and everything else is still analysed.
  */
-export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
+export function analyze(files: readonly SourceFile[], rules: readonly Rule[], options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? DEFAULT_CONFIG;
-  const rules = options.rules ?? RULES;
+  const knownRuleIds = options.knownRuleIds ?? rules.map((r) => r.id);
   const excludes = [...(options.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...config.exclude];
   const excluded = excludeMatcher(excludes);
   const goMods = new Map((options.goMods ?? []).map((m) => [m.path, m.content]));
@@ -84,7 +86,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
           options.goVersionOf?.(file.path) ??
           parseGoVersion(options.goVersionByPath?.[file.path]) ??
           versionFromGoMods(file.path, goMods);
-        findings.push(...runRules(file, pkg, goVersion, rules, config, problems, options.timings));
+        findings.push(...runRules(file, pkg, goVersion, { rules, knownRuleIds }, config, problems, options.timings));
       }
     }
   }
@@ -175,14 +177,14 @@ export function effectiveSeverity(rule: Rule, config: Config, goVersion: GoVersi
  */
 function directiveFacts(
   file: GoFile,
-  rules: readonly Rule[],
+  catalog: { readonly rules: readonly Rule[]; readonly knownRuleIds: readonly string[] },
   suppressions: Suppressions,
   ranToEnd: (id: string) => boolean,
 ): DirectiveFacts {
-  const runsLast = new Set(rules.filter((r) => r.runsLast).map((r) => r.id));
+  const runsLast = new Set(catalog.rules.filter((r) => r.runsLast).map((r) => r.id));
   return {
     list: suppressions.directives,
-    knownRuleIds: [...new Set([...RULE_IDS, ...rules.map((r) => r.id)])],
+    knownRuleIds: catalog.knownRuleIds,
     unused: () => (file.errors.length > 0 ? [] : suppressions.unused((id) => ranToEnd(id) && !runsLast.has(id))),
   };
 }
@@ -198,11 +200,12 @@ function runRules(
   file: GoFile,
   pkg: PackageIndex,
   goVersion: GoVersion | undefined,
-  rules: readonly Rule[],
+  catalog: { readonly rules: readonly Rule[]; readonly knownRuleIds: readonly string[] },
   config: Config,
   problems: FileProblem[],
   timings?: Map<string, number>,
 ): Array<Omit<Finding, 'fingerprint'>> {
+  const { rules } = catalog;
   const active: Array<{ rule: Rule; severity: Severity }> = [];
   const checked = new Set<string>();
   for (const rule of rules) {
@@ -218,7 +221,7 @@ function runRules(
   file.requestNodeTypes(nodeTypes);
   if (timings && nodeTypes[0]) timed(timings, '(gather)', () => file.nodes(nodeTypes[0] ?? ''));
   const suppressions = new Suppressions(mayHaveDirectives ? readDirectives(file) : []);
-  const directives = directiveFacts(file, rules, suppressions, (id) => checked.has(id));
+  const directives = directiveFacts(file, catalog, suppressions, (id) => checked.has(id));
   const scope = pkg.scopeOf(file);
   const findings: Array<Omit<Finding, 'fingerprint'>> = [];
   for (const { rule, severity } of active) {

@@ -7,6 +7,7 @@
 import { matchExcluded } from '../config/excludes.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
 import type { SourceFile } from '../model.js';
+import { RULE_IDS, RULES } from '../rules/index.js';
 
 /** A task sent to the worker: analyse files, or match paths against exclude globs. */
 export type WorkerTask =
@@ -34,7 +35,11 @@ if (process.send) {
         send({ id: task.id, type: 'matched', matched: matchExcluded(task.patterns, task.paths) });
         return;
       }
-      const result = analyze(task.files, { ...task.options, onProgress: (path) => send({ id: task.id, type: 'progress', path }) });
+      const result = analyze(task.files, RULES, {
+        knownRuleIds: RULE_IDS,
+        ...task.options,
+        onProgress: (path) => send({ id: task.id, type: 'progress', path }),
+      });
       send({ id: task.id, type: 'done', result });
     } catch (error) {
       send({ id: task.id, type: 'failed', error: error instanceof Error ? error.message : String(error) });

@@ -1,7 +1,7 @@
 import type { SourceFile } from '../model.js';
 import type { ChangedFile } from '../diff/parse.js';
 import { lineInHunks } from '../diff/parse.js';
-import type { MarkedFinding } from '../diff/filter.js';
+import type { MarkedFinding } from './filter.js';
 import { commentBody, GITHUB_TEXT_LIMIT, type CommentFix, type ListedFinding } from '../format/markdown.js';
 import { lineChangeOf } from '../fix/line-change.js';
 import { placeSuggestion } from '../format/suggestion.js';

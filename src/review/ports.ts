@@ -5,7 +5,7 @@
 import type { AnalysisResult, SourceFile } from '../model.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { MarkedFinding } from '../diff/filter.js';
+import type { MarkedFinding } from './filter.js';
 
 /** The pull request and commit one run reviews. */
 export interface RunTarget {

@@ -3,9 +3,8 @@
  * ports of ./ports.ts, so it can be tested with plain objects.
  */
 import type { SourceFile } from '../model.js';
-import { meetsConfidence, severityRank } from '../model.js';
 import type { Config } from '../config/schema.js';
-import { markFindings, type MarkedFinding } from '../diff/filter.js';
+import { atLeastAsSure, failsAt, markFindings, type MarkedFinding } from './filter.js';
 import {
   bySeverity,
   checkSummary,
@@ -101,7 +100,7 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const marked = markFindings(result.findings, selection.changed);
   // Fingerprints of every finding, however sure: a thread stays open while its finding exists at all.
   const current = new Set(marked.map((f) => f.fingerprint));
-  const reported = marked.filter((f) => meetsConfidence(f, config.min_confidence));
+  const reported = atLeastAsSure(marked, config.min_confidence).shown;
   const inDiff = bySeverity(reported.filter((f) => f.inDiff));
   // Only what the evidence settles is posted inline; the rest is listed in the check run.
   const inline = inDiff.filter((f) => f.confidence === 'high');
@@ -314,11 +313,7 @@ function reviewNotes(
  */
 export function conclusionOf(inDiff: readonly MarkedFinding[], config: Config, gaps?: CheckGaps): CheckResult['conclusion'] {
   if (inDiff.length === 0) return gaps && hasGaps(gaps) ? 'neutral' : 'success';
-  const failOn = config.fail_on;
-  if (failOn === 'never') return 'neutral';
-  const fails = (f: MarkedFinding): boolean => f.confidence === 'high' && severityRank(f.severity) >= severityRank(failOn);
-  if (inDiff.some(fails)) return 'failure';
-  return 'neutral';
+  return failsAt(inDiff, config.fail_on) ? 'failure' : 'neutral';
 }
 
 /**
