@@ -124,6 +124,29 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
     }
   });
 
+  it("after the App's review, posts nothing new and counts the App's comments as reported", async () => {
+    const { fake, head } = await github();
+    try {
+      const app = await startApp({ appId: APP_ID, privateKey: keys.privateKey, secret: 's', gheHost: fake.host });
+      try {
+        const payload = webhook<Payload>('pull_request.opened');
+        payload.pull_request.head.sha = head;
+        await sendWebhook(app.port, 's', 'pull_request', payload);
+        await fake.waitFor(() => fake.checkRuns.some((r) => r.status === 'completed'), 30_000, "the App's check run");
+      } finally {
+        await app.stop();
+      }
+      assert.equal(fake.reviews[0]?.author, fake.botLogin);
+      const run = await review(fake, head, fake.issueToken(WORKFLOW_TOKEN));
+      assert.equal(run.code, 1, context(fake, run));
+      assert.equal(fake.reviews.length, 1, `token mode posted no second review:\n${context(fake, run)}`);
+      assert.match(fake.checkRuns[1]?.output.summary ?? '', /3 findings were already reported/);
+      assert.deepEqual(fake.violations, []);
+    } finally {
+      await fake.stop();
+    }
+  });
+
   it("on a fork's pull request (a read-only token) prints annotations, says why, and writes nothing", async () => {
     const { fake, head } = await github();
     try {
