@@ -31,7 +31,12 @@ interface Measurement {
   readonly run: 'opened' | 'push';
   readonly requests: number;
   readonly byOperation: Record<string, number>;
+  /** Webhook sent → its HTTP answer received. */
+  readonly answeredMs: number[];
+  /** Webhook sent → the check run completed. */
   readonly latencyMs: number[];
+  /** Webhook sent → the review posted (empty when the run posts none). */
+  readonly reviewMs: number[];
   /** From the files' GraphQL answer to the head re-read: analysis and planning inside the app. */
   readonly analysisMs: number[];
   readonly comments: number;
@@ -55,8 +60,12 @@ function goFile(pkg: string, i: number, leak: 'leak' | 'fixed' | 'clean'): strin
 }
 
 /** The base commit and the two pushes of a scenario's pull request. */
-function snapshots(s: Scenario): { base: Record<string, string>; first: Record<string, string>; second: Record<string, string> } {
-  const base: Record<string, string> = { 'go.mod': 'module example.com/bench\n\ngo 1.22\n' };
+function snapshots(
+  s: Scenario,
+  rep: number,
+): { base: Record<string, string>; first: Record<string, string>; second: Record<string, string> } {
+  // The repetition in go.mod makes every repetition's commits new ones (the fake names a commit by its content).
+  const base: Record<string, string> = { 'go.mod': `module example.com/bench\n\ngo 1.22\n\n// repetition ${rep}\n` };
   for (let p = 0; p < s.packages; p++) base[`pkg/p${p}/doc.go`] = `// Package p${p} is generated for the benchmark.\npackage p${p}\n`;
   const first = { ...base };
   const second = { ...base };
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < repeat; rep++)
       for (const scenario of SCENARIOS) {
         const pullNumber = ++number;
-        const snap = snapshots(scenario);
+        const snap = snapshots(scenario, rep);
         const base = fake.commit(snap.base);
         const first = fake.commit(snap.first);
         const second = fake.commit(snap.second);
@@ -111,10 +120,14 @@ async function main(): Promise<void> {
           const reviewsBefore = fake.reviews.length;
           const resolvedBefore = fake.threads.filter((t) => t.isResolved).length;
           const completed = (): boolean => fake.checkRuns.some((r) => r.headSha === sha && r.status === 'completed');
+          const reviewed = (): boolean => fake.reviews.length > reviewsBefore;
           const started = performance.now();
-          await sendWebhook(app.port, SECRET, 'pull_request', payload);
-          await fake.waitFor(completed, 120_000, `the ${run} run of ${scenario.files} files`);
-          const latencyMs = performance.now() - started;
+          const since = (): number => performance.now() - started;
+          const [answeredMs, latencyMs, reviewMs] = await Promise.all([
+            sendWebhook(app.port, SECRET, 'pull_request', payload).then(since),
+            fake.waitFor(completed, 120_000, `the ${run} run of ${scenario.files} files`).then(since),
+            fake.waitFor(reviewed, 120_000, `the review of the ${run} run`).then(since),
+          ]);
           const ops = fake.operations(from).filter((o) => o !== 'apps/create-installation-access-token');
           const byOperation: Record<string, number> = {};
           for (const o of ops) byOperation[o] = (byOperation[o] ?? 0) + 1;
@@ -128,7 +141,9 @@ async function main(): Promise<void> {
             run,
             requests: ops.length,
             byOperation,
+            answeredMs: [answeredMs],
             latencyMs: [latencyMs],
+            reviewMs: [reviewMs],
             analysisMs: [analysisMs],
             comments: newReviews.reduce((n, r) => n + r.comments.length, 0),
             resolved: fake.threads.filter((t) => t.isResolved).length - resolvedBefore,
@@ -137,7 +152,9 @@ async function main(): Promise<void> {
           if (!same) results.push(measured);
           else if (same.requests !== measured.requests || same.comments !== measured.comments) throw new Error('a repetition differed');
           else {
+            same.answeredMs.push(answeredMs);
             same.latencyMs.push(latencyMs);
+            same.reviewMs.push(reviewMs);
             same.analysisMs.push(analysisMs);
           }
         }
@@ -160,17 +177,18 @@ function report(results: readonly Measurement[], latency: number, repeat: number
     `the real server process (\`npm start\`) against the fake GitHub of the tests with ${latency} ms added to every answer,`,
     'driven by signed webhooks. Every tenth changed file holds a leak; the second run is a push that fixes one leak and',
     'adds one. The installation token (one request per installation per hour) is not counted.',
-    `Latency: median of ${repeat} runs (min–max), from sending the webhook to GitHub receiving the completed check run.`,
+    `Latencies: median of ${repeat} runs (min–max), from sending the webhook to its HTTP answer, to GitHub receiving the`,
+    'completed check run, and to GitHub receiving the review.',
     '',
     '"analysis" is the time between the GraphQL answer with the files and the head re-read that follows it.',
     '',
-    '| Go files | packages | run | requests | target 8 + ⌈files/100⌉ | comments | threads resolved | webhook → check completed | analysis |',
-    '|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| Go files | packages | run | requests | target 8 + ⌈files/100⌉ | comments | threads resolved | webhook answered | webhook → check completed | webhook → review posted | analysis |',
+    '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     const target = 8 + Math.ceil(r.scenario.files / 100);
     lines.push(
-      `| ${r.scenario.files} | ${r.scenario.packages} | ${r.run} | ${r.requests} | ${target} | ${r.comments} | ${r.resolved} | ${seconds(r.latencyMs)} | ${Math.round(median(r.analysisMs))} ms |`,
+      `| ${r.scenario.files} | ${r.scenario.packages} | ${r.run} | ${r.requests} | ${target} | ${r.comments} | ${r.resolved} | ${seconds(r.answeredMs)} | ${seconds(r.latencyMs)} | ${seconds(r.reviewMs)} | ${Math.round(median(r.analysisMs))} ms |`,
     );
   }
   lines.push('', 'Requests by operation:', '');

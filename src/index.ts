@@ -9,7 +9,8 @@ import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
 import { OpenCheckRuns } from './github/open-check-runs.js';
 import { startStaleCheckSweeper, sweepStaleCheckRuns } from './github/stale-check-runs.js';
-import { DeliveryLog, once } from './handlers/deliveries.js';
+import { DeliveryLog, handleOnce, type DeliveryWork } from './handlers/deliveries.js';
+import { messageOf, StageError } from './review/stage.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
 import { onIssueComment } from './handlers/recheck-command.js';
 import type { PathMatcher } from './config/excludes.js';
@@ -35,6 +36,11 @@ export interface LeakhoundOptions {
    * `null` keeps the record in memory only.
    */
   readonly openRunsFile?: string | null;
+  /**
+   * Answer each webhook as soon as it is accepted and run the review after the answer (default
+   * true). In-process tests turn it off to await a delivery's whole handling.
+   */
+  readonly answerAtOnce?: boolean;
 }
 
 /** The file of open check runs the server keeps unless told otherwise. */
@@ -141,32 +147,49 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     });
     // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
     const deliveries = new DeliveryLog();
+    const work: DeliveryWork<Context> =
+      options.answerAtOnce === false
+        ? {}
+        : {
+            background: {
+              track: (run) => lifecycle.track(run),
+              failed: (context, error) => {
+                // A failed step was logged by the run itself; anything else is said here, once.
+                if (error instanceof StageError) return;
+                context.log.error({ event: { id: context.id, name: context.name } }, `webhook handler failed: ${messageOf(error)}`);
+              },
+            },
+          };
     app.on(
       [...PULL_REQUEST_EVENTS],
-      once(
+      handleOnce(
         deliveries,
         perInstallation(app, (context) => onPullRequest(context, deps)),
+        work,
       ),
     );
     app.on(
       'issue_comment.created',
-      once(
+      handleOnce(
         deliveries,
         perInstallation(app, (context) => onIssueComment(context, deps)),
+        work,
       ),
     );
     app.on(
       [...CHECK_RUN_EVENTS],
-      once(
+      handleOnce(
         deliveries,
         perInstallation(app, (context) => onCheckRun(context, deps)),
+        work,
       ),
     );
     app.on(
       'check_suite.rerequested',
-      once(
+      handleOnce(
         deliveries,
         perInstallation(app, (context) => onCheckSuiteRerequested(context, deps)),
+        work,
       ),
     );
   };

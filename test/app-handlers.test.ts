@@ -38,7 +38,7 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
   before(async () => {
     fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
     await fake.start();
-    probot = await inProcessProbot(fake, keys.privateKey, createLeakhound({ openRunsFile: null }));
+    probot = await inProcessProbot(fake, keys.privateKey, createLeakhound({ openRunsFile: null, answerAtOnce: false }));
   });
   after(() => fake.stop());
   beforeEach(() => {
@@ -72,8 +72,8 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
       'pulls/list-files',
       'graphql:LeakhoundPackageFiles',
       'pulls/get',
-      'pulls/create-review',
       'checks/update',
+      'pulls/create-review',
     ]);
     assert.equal(fake.reviews[0]?.comments.length, 3);
     assert.equal(fake.checkRuns.at(-1)?.conclusion, 'failure');
@@ -129,8 +129,8 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
       'pulls/get',
       ...QUIET_RUN.slice(0, -2),
       'pulls/get',
-      'pulls/create-review',
       'checks/update',
+      'pulls/create-review',
       'reactions/create-for-issue-comment',
     ]);
     assert.deepEqual(
@@ -223,7 +223,7 @@ describe('webhook handlers (Probot in process, fake GitHub)', () => {
     payload.check_suite.head_sha = head;
     payload.check_suite.pull_requests[0].head.sha = head;
     await receive('check_suite', payload);
-    assert.deepEqual(ops(), [...QUIET_RUN.slice(0, -2), 'pulls/get', 'pulls/create-review', 'checks/update']);
+    assert.deepEqual(ops(), [...QUIET_RUN.slice(0, -2), 'pulls/get', 'checks/update', 'pulls/create-review']);
     assert.deepEqual(fake.violations, []);
   });
 });

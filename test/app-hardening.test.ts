@@ -59,6 +59,7 @@ describe('the App under faults, races and bad input (Probot in process, fake Git
       fake,
       keys.privateKey,
       createLeakhound({
+        answerAtOnce: false,
         analyze: async (files, options) => analyze(files, RULES, options),
         retry: { sleep: async (ms) => void waits.push(ms) },
         requestTimeoutMs: 1500,

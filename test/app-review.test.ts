@@ -71,7 +71,11 @@ class MemoryPorts {
       checks: {
         start: async () => {
           this.calls.push('check:start');
-          return { complete: async (result) => void (this.calls.push('check:complete'), this.results.push(result)) };
+          return {
+            complete: async (result) => void (this.calls.push('check:complete'), this.results.push(result)),
+            // An amended summary replaces the completed one, as on GitHub.
+            amend: async (result) => void (this.calls.push('check:amend'), this.results.splice(-1, 1, result)),
+          };
         },
       },
       reviews: {
@@ -116,7 +120,7 @@ describe('runReview', () => {
   it('posts one review with a comment per finding on the changed lines, each with its suggestion, and completes the check run', async () => {
     const gh = new MemoryPorts(snapshots.push1, SHA1);
     const report = await gh.run();
-    assert.deepEqual(gh.calls, ['check:start', 'config', 'files', 'fetch', 'state', 'review', 'check:complete']);
+    assert.deepEqual(gh.calls, ['check:start', 'config', 'files', 'fetch', 'state', 'check:complete', 'review']);
     assert.equal(gh.reviews.length, 1);
     const review = gh.reviews[0];
     assert.equal(review?.commitId, SHA1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
+import { finishedRuns, startApp, sendWebhook, waitUntil, type AppProcess } from './helpers/app-process.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,6 +50,7 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
     assert.ok(res.status === 200 || res.status === 202, `webhook answered ${res.status} ${res.body}`);
     await fake
       .waitFor(() => completedRuns() === 1, WAIT_MS, 'the first check run to complete')
+      .then(() => waitUntil(() => (app ? finishedRuns(app) : 0) === 1, WAIT_MS, 'the first run to finish'))
       .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
     assert.deepEqual(
       fake.operations(),
@@ -61,8 +62,8 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
         'pulls/list-files',
         'graphql:LeakhoundPackageFiles',
         'pulls/get',
-        'pulls/create-review',
         'checks/update',
+        'pulls/create-review',
       ],
       failureContext(),
     );
@@ -92,6 +93,7 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
     await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
     await fake
       .waitFor(() => completedRuns() === 2, WAIT_MS, 'the second check run to complete')
+      .then(() => waitUntil(() => (app ? finishedRuns(app) : 0) === 2, WAIT_MS, 'the second run to finish'))
       .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
     assert.deepEqual(
       fake.operations(from),
@@ -102,9 +104,9 @@ describe('the app, end to end', { timeout: 120_000 }, () => {
         'pulls/list-files',
         'graphql:LeakhoundPackageFiles',
         'pulls/get',
+        'checks/update',
         'pulls/create-review',
         'graphql:LeakhoundResolveThreads',
-        'checks/update',
       ],
       failureContext(),
     );

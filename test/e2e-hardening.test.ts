@@ -5,13 +5,13 @@
  * refused while they stream, before anything keeps them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { postOversized, startApp, sendWebhook, type AppProcess } from './helpers/app-process.js';
+import { finishedRuns, postOversized, startApp, sendWebhook, waitUntil, type AppProcess } from './helpers/app-process.js';
 import { FakeGitHub, type FakeCheckRun } from './helpers/fake-github.js';
 import { assertInert } from './helpers/markdown-inert.js';
 import { markersIn } from '../src/review/fingerprint.js';
@@ -59,9 +59,12 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     tree: Record<string, string>,
     setup?: (pull: ReturnType<FakeGitHub['openPull']>) => void,
   ): Promise<void> => {
+    const finished = app ? finishedRuns(app, number) : 0;
     await sendOpened(number, tree, setup ? { setup } : {});
+    // The check run completes first, the review follows: wait for the whole run.
     await fake
       .waitFor(() => fake.checkRuns[0]?.status === 'completed', WAIT_MS, 'the check run to complete')
+      .then(() => waitUntil(() => (app ? finishedRuns(app, number) : 0) > finished, WAIT_MS, 'the run to finish'))
       .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
   };
 
@@ -314,6 +317,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
     const run = async (): Promise<void> => {
       const payload = webhook<Payload>('pull_request.synchronize');
       payload.pull_request.head.sha = head;
+      const finished = app ? finishedRuns(app, 2) : 0;
       await sendWebhook(app?.port ?? 0, SECRET, 'pull_request', payload);
       await fake
         .waitFor(
@@ -321,6 +325,7 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
           WAIT_MS,
           'the check run to complete',
         )
+        .then(() => waitUntil(() => (app ? finishedRuns(app, 2) : 0) > finished, WAIT_MS, 'the run to finish'))
         .catch((e: Error) => assert.fail(`${e.message}\n${failureContext()}`));
       await new Promise((resolve) => setTimeout(resolve, 500));
     };
@@ -393,6 +398,15 @@ describe('the app, end to end, hardened', { timeout: 180_000 }, () => {
       try {
         await open(doomed);
         await fake.waitFor(() => fake.checkRuns[0]?.status === 'in_progress', WAIT_MS, 'the check run to start');
+        // The webhook was answered at once: kill only once the server has recorded the run it opened.
+        const recorded = (): boolean => {
+          try {
+            return readFileSync(join(stateDir, 'open-check-runs.json'), 'utf8').includes(`"checkRunId":${fake.checkRuns[0]?.id ?? -1}`);
+          } catch {
+            return false;
+          }
+        };
+        await waitUntil(recorded, WAIT_MS, 'the open check run to be recorded');
         const exited = new Promise((resolve) => doomed.child.once('exit', resolve));
         doomed.child.kill('SIGKILL');
         await exited;

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { startApp } from './helpers/app-process.js';
+import { finishedRuns, startApp, waitUntil } from './helpers/app-process.js';
 import { FakeGitHub } from './helpers/fake-github.js';
 import { FakeSmee } from './helpers/fake-smee.js';
 
@@ -129,6 +129,7 @@ describe('the setup flow with a webhook channel', { timeout: 60_000 }, () => {
       );
       await fake
         .waitFor(() => fake.checkRuns.some((r) => r.status === 'completed'), 30_000, 'the check run to complete')
+        .then(() => waitUntil(() => finishedRuns(app) === 1, 30_000, 'the run to finish'))
         .catch((e: Error) => assert.fail(`${e.message}\n${app.output.join('')}`));
       assert.equal(fake.reviews.length, 1);
       assert.match(

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../src/cli.js';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { prSnapshots } from './helpers/app-fixtures.js';
-import { sendWebhook, startApp } from './helpers/app-process.js';
+import { finishedRuns, sendWebhook, startApp, waitUntil } from './helpers/app-process.js';
 import { FakeGitHub, type TokenIdentity } from './helpers/fake-github.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -112,6 +112,7 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
         payload.pull_request.head.sha = head;
         await sendWebhook(app.port, 's', 'pull_request', payload);
         await fake.waitFor(() => fake.checkRuns.filter((r) => r.status === 'completed').length === 2, 30_000, "the App's check run");
+        await waitUntil(() => finishedRuns(app) === 1, 30_000, "the App's run to finish");
       } finally {
         await app.stop();
       }
@@ -133,6 +134,7 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
         payload.pull_request.head.sha = head;
         await sendWebhook(app.port, 's', 'pull_request', payload);
         await fake.waitFor(() => fake.checkRuns.some((r) => r.status === 'completed'), 30_000, "the App's check run");
+        await waitUntil(() => finishedRuns(app) === 1, 30_000, "the App's run to finish");
       } finally {
         await app.stop();
       }

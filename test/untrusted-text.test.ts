@@ -124,6 +124,7 @@ describe('untrusted text in reports', () => {
         fake,
         keys.privateKey,
         createLeakhound({
+          answerAtOnce: false,
           analyze: async (files, options) => {
             const result = analyze(files, RULES, options);
             return { ...result, findings: result.findings.map((f) => ({ ...f, message: `${f.message}: ${EVIL}`, hint: EVIL })) };

@@ -59,7 +59,8 @@ if (!hasCredentials) {
     stopping = true;
     running.probot.log.info(`${signal}: stopping; in-flight runs have ${graceMs} ms to finish`);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    void Promise.race([Promise.all([stopForwarding?.(), running.close()]).catch(() => undefined), grace])
+    // Webhooks are answered before their runs end: wait for the runs (tracked by the lifecycle) too.
+    void Promise.race([Promise.all([stopForwarding?.(), running.close(), lifecycle.idle()]).catch(() => undefined), grace])
       .then(() => lifecycle.shutdown())
       .then(
         () => process.exit(0),

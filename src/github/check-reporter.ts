@@ -116,6 +116,17 @@ function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () =
       );
       options.tracker?.closed(checkRunId);
     },
+    async amend(result: CheckResult) {
+      await withRetryAfter(
+        () =>
+          octokit.rest.checks.update({
+            ...repo,
+            check_run_id: checkRunId,
+            output: { title: result.title, summary: result.summary, ...(result.text !== undefined ? { text: result.text } : {}) },
+          }),
+        options.retry,
+      );
+    },
   };
 }
 

@@ -102,6 +102,16 @@ export function reviewPullRequest(context: EventContext, request: ReviewRequest,
           seconds(),
           done.findingsInDiff.map((f) => f.rule),
         );
+        log.info(
+          {
+            conclusion: done.conclusion,
+            comments: done.commentsPosted,
+            listed: done.listedInBody,
+            resolved: done.threadsResolved,
+            ms: Math.round(seconds() * 1000),
+          },
+          'run finished',
+        );
         return done;
       },
       (error: unknown) => {

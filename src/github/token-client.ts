@@ -8,6 +8,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { config } from '@probot/octokit-plugin-config';
 import { hardenClient, type GitHubClient, type RepoRef } from './client.js';
+import { THROTTLE_WITHOUT_PACING, WritePacer } from './pacing.js';
 import type { ConfigReader } from './config.js';
 
 const TokenOctokit = Octokit.plugin(retry, throttling, config);
@@ -47,6 +48,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       error: (m: string) => options.log.warn(m),
     },
     throttle: {
+      ...THROTTLE_WITHOUT_PACING,
       onRateLimit: (retryAfter, request) => {
         options.log.warn(`rate limit reached on ${request.method} ${request.url}; waiting ${retryAfter} s`);
         return retriesSoFar(request) <= 2;
@@ -58,7 +60,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     },
   });
   return {
-    octokit: hardenClient(octokit, options.requestTimeoutMs),
+    octokit: new WritePacer().install(hardenClient(octokit, options.requestTimeoutMs), 'token'),
     configReader: (repo) => ({
       config: async (fileName) => (await octokit.config.get({ ...repo, path: `.github/${fileName}` })).config,
     }),

@@ -46,6 +46,52 @@ export interface DeliveryContext {
   readonly log: { info(obj: object, msg?: string): void };
 }
 
+/** What {@link handleOnce} does with the work of a delivery. */
+export interface DeliveryWork<C> {
+  /**
+   * Answer the webhook as soon as the delivery is accepted (verified, new) and run the handler
+   * after the answer; `track` receives the work (for graceful shutdown), `failed` its error.
+   * Without it the answer waits for the handler, and a failure fails the delivery.
+   */
+  readonly background?: {
+    track(work: Promise<void>): void;
+    failed(context: C, error: unknown): void;
+  };
+}
+
+/**
+ * handleOnce wraps a webhook handler so each delivery id is handled at most once (see
+ * {@link DeliveryLog}), in the background when asked: GitHub waits at most 10 s for an answer and
+ * marks a slower delivery failed, while a run's pacing alone can take longer.
+ */
+export function handleOnce<C extends DeliveryContext>(
+  log: DeliveryLog,
+  handler: (context: C) => Promise<void>,
+  work: DeliveryWork<C> = {},
+): (context: C) => Promise<void> {
+  const background = work.background;
+  if (!background) return once(log, handler);
+  return (context) => {
+    if (!log.begin(context.id)) {
+      context.log.info({ delivery: context.id }, 'ignored: delivery already handled');
+      return Promise.resolve();
+    }
+    const run = (async (): Promise<void> => {
+      let ok = false;
+      try {
+        await handler(context);
+        ok = true;
+      } catch (error) {
+        background.failed(context, error);
+      } finally {
+        log.end(context.id, ok);
+      }
+    })();
+    background.track(run);
+    return Promise.resolve();
+  };
+}
+
 /** once wraps a webhook handler so each delivery id is handled at most once (see {@link DeliveryLog}). */
 export function once<C extends DeliveryContext>(log: DeliveryLog, handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
   return async (context) => {

@@ -127,6 +127,8 @@ export interface CheckResult {
 export interface CheckRunHandle {
   /** Completes the run; annotations beyond 50 are sent in further requests. */
   complete(result: CheckResult): Promise<void>;
+  /** Replaces the completed run's title, summary and text (its annotations stay); where the sink can. */
+  amend?(result: CheckResult): Promise<void>;
 }
 
 /** Creates check runs. */

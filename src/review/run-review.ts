@@ -23,6 +23,7 @@ import type {
   CheckSink,
   PullRequestSource,
   ReviewSink,
+  ReviewDraft,
   ReviewState,
   RunLog,
   RunReport,
@@ -139,10 +140,10 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
   const notes: string[] = [];
   if (gaps.capped) notes.push('GitHub lists only the first 3,000 files of a pull request; files beyond them were not analysed.');
   const reviews = ports.reviews;
-  const review: ReviewOutcome = !reviews
-    ? { ...NO_REVIEW, notes: [ports.noReviewReason ?? 'No review was posted; the findings are in this check run only.'] }
+  const prepared: PreparedReview = !reviews
+    ? { planned: { ...NO_REVIEW, notes: [ports.noReviewReason ?? 'No review was posted; the findings are in this check run only.'] } }
     : config.review_comments
-      ? await reviewStep(target, reviews, log, config, {
+      ? await prepareReview(target, reviews, log, config, {
           inDiff: inline,
           current,
           changed: selection.changed,
@@ -150,14 +151,15 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
           analysedPaths,
           maxComments: config.max_comments,
         })
-      : { ...NO_REVIEW, notes: ['Review comments are off (`review_comments: false`); the findings are in this check run only.'] };
-  notes.push(...review.notes);
-  const { supersededBy, commentsPosted, listedInBody, threadsResolved, reviewError } = review;
-
-  const checkResult: CheckResult = {
-    conclusion: conclusionOf(inDiff, config, gaps),
-    title: checkTitle(inDiff, gaps),
-    summary: checkSummary({
+      : {
+          planned: {
+            ...NO_REVIEW,
+            notes: ['Review comments are off (`review_comments: false`); the findings are in this check run only.'],
+          },
+        };
+  const { supersededBy } = prepared.planned;
+  const summaryWith = (reviewNotes: readonly string[]): string =>
+    checkSummary({
       gaps,
       sha: target.headSha,
       config,
@@ -172,12 +174,24 @@ async function analyseAndReport(target: RunTarget, ports: RunPorts, check: Check
       filesAnalysed: result.filesAnalysed,
       goFilesChanged: selection.analysable.length,
       ...(supersededBy ? { supersededBy } : {}),
-      reviewNotes: notes,
-    }),
+      reviewNotes: [...notes, ...reviewNotes],
+    });
+  // The check run is completed as soon as the findings are known, saying what the review will hold;
+  // the review follows (GitHub paces it), and the summary is amended only when it went otherwise.
+  const checkResult: CheckResult = {
+    conclusion: conclusionOf(inDiff, config, gaps),
+    title: checkTitle(inDiff, gaps),
+    summary: summaryWith(prepared.planned.notes),
     ...optionalText(checkText(listed)),
     annotations: inDiff.map(annotationOf),
   };
   await stage('complete the check run', () => check.complete(checkResult));
+  const review = prepared.post ? await prepared.post() : prepared.planned;
+  if (review.notes.join('\n') !== prepared.planned.notes.join('\n') && check.amend) {
+    const amended = { ...checkResult, summary: summaryWith(review.notes) };
+    await check.amend(amended).catch((error: unknown) => log.warn({ err: error }, 'could not amend the check run summary'));
+  }
+  const { commentsPosted, listedInBody, threadsResolved, reviewError } = review;
   return {
     conclusion: checkResult.conclusion,
     findingsInDiff: inDiff,
@@ -201,17 +215,26 @@ interface ReviewOutcome {
 
 const NO_REVIEW: ReviewOutcome = { commentsPosted: 0, listedInBody: 0, threadsResolved: 0, notes: [] };
 
+/** A review planned from the pull request's state, and how to post it. */
+interface PreparedReview {
+  /** What the review will hold when posting goes as planned (or why there is none). */
+  readonly planned: ReviewOutcome;
+  /** Posts the review and resolves the threads of fixed findings; what happened. */
+  readonly post?: () => Promise<ReviewOutcome>;
+}
+
 /**
- * reviewStep re-reads the head and our threads, then (unless the head moved) posts the review and
- * resolves the threads of fixed findings. A refused review or resolution is reported, not thrown.
+ * prepareReview re-reads the head and our threads and plans the review (reads only); unless the
+ * head moved, the plan comes with the step that posts it. A refused review or resolution is
+ * reported, not thrown.
  */
-async function reviewStep(
+async function prepareReview(
   target: RunTarget,
   reviews: ReviewSink,
   log: RunLog,
   config: Config,
   input: Omit<PlanInput, 'state'>,
-): Promise<ReviewOutcome> {
+): Promise<PreparedReview> {
   let state: ReviewState;
   try {
     state = await stage('read the review threads', () => reviews.readState());
@@ -222,51 +245,83 @@ async function reviewStep(
     const note =
       forbidden(error) ??
       `Could not read the review threads (${messageOf(error)}), so no review was posted; the findings are in this check run only.`;
-    return { ...NO_REVIEW, reviewError: messageOf(error), notes: [note] };
+    return { planned: { ...NO_REVIEW, reviewError: messageOf(error), notes: [note] } };
   }
   if (state.headSha !== target.headSha) {
     log.info({ analysed: target.headSha, head: state.headSha }, 'superseded: no review for this commit');
-    return { ...NO_REVIEW, supersededBy: state.headSha };
+    return { planned: { ...NO_REVIEW, supersededBy: state.headSha } };
   }
   const plan = planReview({ ...input, state });
-  const notes: string[] = [];
-  const posted = await postReview(target, plan, reviews, config, log);
-  let threadsResolved = 0;
-  if (plan.threadsToResolve.length > 0) {
-    try {
-      threadsResolved = (await reviews.resolveThreads(plan.threadsToResolve)).length;
-    } catch (error) {
-      log.warn({ err: error }, 'could not resolve the threads of fixed findings');
-      notes.push(`Could not resolve the threads of fixed findings: ${messageOf(error)}.`);
+  const draft = draftReview(target, plan, config);
+  const toResolve = plan.threadsToResolve.length;
+  const planned: ReviewOutcome = {
+    ...draft.expected,
+    threadsResolved: toResolve,
+    notes: reviewNotes(plan, draft.expected, toResolve),
+  };
+  const post = async (): Promise<ReviewOutcome> => {
+    const notes: string[] = [];
+    const posted = await postReview(target, plan, draft, reviews, config, log);
+    let threadsResolved = 0;
+    if (toResolve > 0) {
+      try {
+        threadsResolved = (await reviews.resolveThreads(plan.threadsToResolve)).length;
+      } catch (error) {
+        log.warn({ err: error }, 'could not resolve the threads of fixed findings');
+        notes.push(`Could not resolve the threads of fixed findings: ${messageOf(error)}.`);
+      }
     }
-  }
-  notes.push(...reviewNotes(plan, posted, threadsResolved));
-  return { ...posted, threadsResolved, notes };
+    notes.push(...reviewNotes(plan, posted, threadsResolved));
+    return { ...posted, threadsResolved, notes };
+  };
+  return { planned, post };
+}
+
+/** What posting the review changes on the pull request, as planned. */
+interface PostedReview {
+  readonly commentsPosted: number;
+  readonly listedInBody: number;
+  readonly notListed?: number;
+  readonly reviewError?: string;
+  readonly refusal?: string;
+}
+
+/** The review to post for a plan (none when it holds nothing), and what it will hold. */
+function draftReview(target: RunTarget, plan: ReviewPlan, config: Config): { review?: ReviewDraft; expected: PostedReview } {
+  if (plan.comments.length + plan.overflow.length + plan.unplaced.length === 0) return { expected: { commentsPosted: 0, listedInBody: 0 } };
+  const comments = plan.comments.map(({ listed: _listed, ...draft }) => draft);
+  const { body, listed } = reviewBody({
+    htmlUrl: target.htmlUrl,
+    sha: target.headSha,
+    maxComments: config.max_comments,
+    posted: plan.comments.map((c) => c.listed),
+    overflow: plan.overflow,
+    unplaced: plan.unplaced,
+  });
+  return {
+    review: { commitId: target.headSha, body, comments },
+    expected: {
+      commentsPosted: comments.length,
+      listedInBody: listed.length,
+      notListed: plan.overflow.length + plan.unplaced.length - listed.length,
+    },
+  };
 }
 
 async function postReview(
   target: RunTarget,
   plan: ReviewPlan,
+  draft: { readonly review?: ReviewDraft; readonly expected: PostedReview },
   reviews: ReviewSink,
   config: Config,
   log: RunLog,
-): Promise<{ commentsPosted: number; listedInBody: number; notListed?: number; reviewError?: string; refusal?: string }> {
-  if (plan.comments.length + plan.overflow.length + plan.unplaced.length === 0) return { commentsPosted: 0, listedInBody: 0 };
-  const bodyInput = { htmlUrl: target.htmlUrl, sha: target.headSha, maxComments: config.max_comments };
-  const comments = plan.comments.map(({ listed: _listed, ...draft }) => draft);
+): Promise<PostedReview> {
+  const { review } = draft;
+  if (!review) return draft.expected;
+  const comments = review.comments;
   try {
-    const { body, listed } = reviewBody({
-      ...bodyInput,
-      posted: plan.comments.map((c) => c.listed),
-      overflow: plan.overflow,
-      unplaced: plan.unplaced,
-    });
-    await reviews.postReview({ commitId: target.headSha, body, comments });
-    return {
-      commentsPosted: comments.length,
-      listedInBody: listed.length,
-      notListed: plan.overflow.length + plan.unplaced.length - listed.length,
-    };
+    await reviews.postReview(review);
+    return draft.expected;
   } catch (error) {
     log.warn({ err: error, status: statusOf(error) }, 'the review was refused');
     if (statusOf(error) !== 422 || comments.length === 0) {
@@ -276,6 +331,7 @@ async function postReview(
   // GitHub refused a comment despite the checks (a 422 names no comment): list everything in the body instead.
   const all = [...plan.comments.map((c) => c.listed), ...plan.unplaced];
   try {
+    const bodyInput = { htmlUrl: target.htmlUrl, sha: target.headSha, maxComments: config.max_comments };
     const { body, listed } = reviewBody({ ...bodyInput, posted: [], overflow: plan.overflow, unplaced: all });
     await reviews.postReview({ commitId: target.headSha, body, comments: [] });
     return { commentsPosted: 0, listedInBody: listed.length, notListed: all.length + plan.overflow.length - listed.length };

@@ -18,6 +18,7 @@ export interface Readiness {
 export class Lifecycle {
   readonly #checks = new Map<string, ReadinessCheck>();
   readonly #shutdown: Array<() => Promise<void>> = [];
+  readonly #inFlight = new Set<Promise<unknown>>();
   #cached: { at: number; readiness: Promise<Readiness> } | undefined;
 
   /** Adds (or replaces) a named readiness check. */
@@ -62,6 +63,26 @@ export class Lifecycle {
       if (!answer.ready && this.#cached?.readiness === readiness) this.#cached = undefined;
     });
     return readiness;
+  }
+
+  /** Tracks work that outlives the request that started it (a run after its webhook was answered). */
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+  }
+
+  /** Resolves once no tracked work is left (work tracked while waiting is waited for too). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
+
+  /** How much tracked work is in flight. */
+  get inFlight(): number {
+    return this.#inFlight.size;
   }
 
   /** Runs every shutdown task, the last added first (as defers run); one failing does not stop the others. */

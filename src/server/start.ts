@@ -4,7 +4,8 @@
  * anything in front of that). Answers `GET /ping` as Probot does; everything else is 404.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { createNodeMiddleware, createProbot, type Probot } from 'probot';
+import { createNodeMiddleware, createProbot, ProbotOctokit, type Probot } from 'probot';
+import { pacingPlugin, THROTTLE_WITHOUT_PACING, WritePacer } from '../github/pacing.js';
 import { createBodyGuard, DEFAULT_BODY_LIMITS, type BodyLimits } from './body-limit.js';
 import { registry } from '../metrics.js';
 import { lifecycle } from './lifecycle.js';
@@ -38,7 +39,7 @@ export interface RunningServer {
 
 /** startServer loads the app into Probot and listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const probot = options.probot ?? createProbot({ overrides: { log: await createLog() } });
+  const probot = options.probot ?? createProbot({ overrides: { log: await createLog(), Octokit: pacedOctokit() } });
   // Ready means the App can authenticate to GitHub (its key and id work, GitHub answers).
   lifecycle.addReadinessCheck('GitHub auth', async () => {
     const octokit = await probot.auth();
@@ -89,4 +90,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * Probot's client with leakhound's write pacing (src/github/pacing.ts) in place of
+ * plugin-throttling's, which paced every GraphQL query like a write.
+ */
+function pacedOctokit(): typeof ProbotOctokit {
+  const pacer = new WritePacer();
+  return ProbotOctokit.plugin(pacingPlugin(pacer) as never).defaults((options: { throttle?: object }) => ({
+    ...options,
+    throttle: { ...(options.throttle ?? {}), ...THROTTLE_WITHOUT_PACING },
+  })) as typeof ProbotOctokit;
 }

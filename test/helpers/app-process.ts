@@ -194,3 +194,27 @@ export async function postOversized(
     write();
   });
 }
+
+/** Polls `predicate` every 20 ms until it holds (for what no request to the fake GitHub signals, such as a log line). */
+export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * How many runs the app process has ended (its "run finished" and "leakhound run failed" log lines;
+ * a run ends after its review is posted), of one pull request when given.
+ */
+export function finishedRuns(app: AppProcess, pullNumber?: number): number {
+  return app.output
+    .join('')
+    .split('\n')
+    .filter(
+      (line) =>
+        (line.includes('"run finished"') || line.includes('leakhound run failed')) &&
+        (pullNumber === undefined || line.includes(`#${pullNumber}"`)),
+    ).length;
+}
