@@ -128,6 +128,9 @@ async function main(): Promise<void> {
             fake.waitFor(completed, 120_000, `the ${run} run of ${scenario.files} files`).then(since),
             fake.waitFor(reviewed, 120_000, `the review of the ${run} run`).then(since),
           ]);
+          // Count the run's requests once it has ended (threads are resolved after the review), and let
+          // the installation's write pacing forget it, so that each run is measured on its own.
+          await untilQuiet(fake, 3000);
           const ops = fake.operations(from).filter((o) => o !== 'apps/create-installation-access-token');
           const byOperation: Record<string, number> = {};
           for (const o of ops) byOperation[o] = (byOperation[o] ?? 0) + 1;
@@ -176,7 +179,8 @@ function report(results: readonly Measurement[], latency: number, repeat: number
     `Measured by \`bench/app-requests.ts\` on ${new Date().toISOString().slice(0, 10)} (Node ${process.version}, ${process.platform}/${process.arch}):`,
     `the real server process (\`npm start\`) against the fake GitHub of the tests with ${latency} ms added to every answer,`,
     'driven by signed webhooks. Every tenth changed file holds a leak; the second run is a push that fixes one leak and',
-    'adds one. The installation token (one request per installation per hour) is not counted.',
+    'adds one. The installation token (one request per installation per hour) is not counted. Runs are measured one at a',
+    'time, three quiet seconds apart, so the write pacing of one run does not delay the next.',
     `Latencies: median of ${repeat} runs (min–max), from sending the webhook to its HTTP answer, to GitHub receiving the`,
     'completed check run, and to GitHub receiving the review.',
     '',
@@ -200,14 +204,22 @@ function report(results: readonly Measurement[], latency: number, repeat: number
   }
   lines.push(
     '',
-    'Latency is dominated by Probot’s write pacing (@octokit/plugin-throttling: one write or GraphQL request per',
-    'second per installation, three seconds between notification-triggering writes such as reviews), not by analysis;',
-    'see docs/github-app.md.',
+    'Only content-creating requests are paced (src/github/pacing.ts): a second between the writes of one installation,',
+    'three between notifying ones such as reviews. The check run is completed before the review is posted.',
     '',
     `Command: \`npx tsc -p . --outDir .build/app && node .build/app/bench/app-requests.js --latency ${latency} --repeat ${repeat} --write\``,
     '',
   );
   return lines.join('\n');
+}
+
+/** Resolves once the fake GitHub has received no request for `ms` milliseconds. */
+async function untilQuiet(fake: FakeGitHub, ms: number): Promise<void> {
+  for (;;) {
+    const seen = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (fake.requests.length === seen) return;
+  }
 }
 
 function median(samples: readonly number[]): number {

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 export const OPERATIONS = [
   'apps/create-installation-access-token',
   'apps/get-authenticated',
+  'apps/list-webhook-deliveries',
+  'apps/redeliver-webhook-delivery',
   'checks/create',
   'checks/list-for-ref',
   'checks/get',

@@ -9,6 +9,7 @@ import type { RunDeps } from './github/run.js';
 import { CHECK_RUN_EVENTS, onCheckRun, onCheckSuiteRerequested } from './handlers/check-rerun.js';
 import { OpenCheckRuns } from './github/open-check-runs.js';
 import { startStaleCheckSweeper, sweepStaleCheckRuns } from './github/stale-check-runs.js';
+import { startCatchUp } from './github/catch-up.js';
 import { DeliveryLog, handleOnce, type DeliveryWork } from './handlers/deliveries.js';
 import { messageOf, StageError } from './review/stage.js';
 import { onPullRequest, PULL_REQUEST_EVENTS } from './handlers/pull-request.js';
@@ -41,6 +42,11 @@ export interface LeakhoundOptions {
    * true). In-process tests turn it off to await a delivery's whole handling.
    */
   readonly answerAtOnce?: boolean;
+  /**
+   * How often to look for webhook deliveries that never arrived and ask GitHub to redeliver them
+   * (src/github/catch-up.ts), also once at start; 0 or absent: never.
+   */
+  readonly catchUpEveryMs?: number;
 }
 
 /** The file of open check runs the server keeps unless told otherwise. */
@@ -147,6 +153,17 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     });
     // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
     const deliveries = new DeliveryLog();
+    if (options.catchUpEveryMs) {
+      const acted = new Set<string>([...PULL_REQUEST_EVENTS, 'issue_comment.created', ...CHECK_RUN_EVENTS, 'check_suite.rerequested']);
+      const stop = startCatchUp({
+        everyMs: options.catchUpEveryMs,
+        appClient: async () => (await app.auth()) as unknown as GitHubClient,
+        handled: (guid) => deliveries.has(guid),
+        acts: (event) => acted.has(event),
+        log: app.log,
+      });
+      lifecycle.onShutdown(() => Promise.resolve(stop()));
+    }
     const work: DeliveryWork<Context> =
       options.answerAtOnce === false
         ? {}
@@ -197,5 +214,9 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
 
 /** leakhound: reviews every pull request that touches Go code. */
 export default function leakhound(app: Probot): void {
-  createLeakhound()(app);
+  const every = process.env.LEAKHOUND_CATCH_UP_EVERY_MS;
+  createLeakhound({ catchUpEveryMs: every === '0' ? 0 : (envNumber('LEAKHOUND_CATCH_UP_EVERY_MS') ?? DEFAULT_CATCH_UP_EVERY_MS) })(app);
 }
+
+/** How often the server looks for lost webhook deliveries by default: every 10 minutes. */
+export const DEFAULT_CATCH_UP_EVERY_MS = 10 * 60 * 1000;

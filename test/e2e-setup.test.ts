@@ -10,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
-import { prSnapshots } from './helpers/app-fixtures.js';
+import { fakeWithPullRequest } from './helpers/app-fixtures.js';
 import { finishedRuns, startApp, waitUntil } from './helpers/app-process.js';
-import { FakeGitHub } from './helpers/fake-github.js';
 import { FakeSmee } from './helpers/fake-smee.js';
 
 interface Manifest {
@@ -96,12 +95,7 @@ describe('the setup flow with a webhook channel', { timeout: 60_000 }, () => {
     const smee = new FakeSmee();
     await smee.start();
     const keys = appKeys();
-    const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
-    await fake.start();
-    const snapshots = prSnapshots();
-    const base = fake.commit(snapshots.base);
-    const head = fake.commit(snapshots.push1);
-    fake.openPull(2, base, head, 'Codertocat');
+    const { fake, head } = await fakeWithPullRequest(keys.publicKey);
     const channel = `${smee.url}/channel-registered`;
     const secret = 'smee-secret';
     const app = await startApp({
@@ -178,6 +172,7 @@ describe('.env.example', () => {
       'LEAKHOUND_RUN_MAX_BYTES',
       'LEAKHOUND_WORKERS',
       'LEAKHOUND_SHUTDOWN_GRACE_MS',
+      'LEAKHOUND_CATCH_UP_EVERY_MS',
     ]) {
       assert.ok(names.has(name), `${name} is missing from .env.example`);
     }

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../src/cli.js';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
-import { prSnapshots } from './helpers/app-fixtures.js';
+import { fakeWithPullRequest, prSnapshots } from './helpers/app-fixtures.js';
 import { finishedRuns, sendWebhook, startApp, waitUntil } from './helpers/app-process.js';
 import { FakeGitHub, type TokenIdentity } from './helpers/fake-github.js';
 
@@ -43,14 +43,19 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** A fake GitHub with pull request #2 at its first push. */
-  async function github(headSha?: string): Promise<{ fake: FakeGitHub; head: string }> {
-    const fake = new FakeGitHub({ appId: APP_ID, publicKey: keys.publicKey });
-    await fake.start();
-    const base = fake.commit(snapshots.base);
-    const head = fake.commit(snapshots.push1, headSha);
-    fake.openPull(2, base, head, 'Codertocat');
-    return { fake, head };
+  const github = (headSha?: string): ReturnType<typeof fakeWithPullRequest> => fakeWithPullRequest(keys.publicKey, headSha);
+
+  /** The App, started on the fake GitHub, reviews the head commit once; then it is stopped. */
+  async function reviewWithApp(fake: FakeGitHub, head: string): Promise<void> {
+    const app = await startApp({ appId: APP_ID, privateKey: keys.privateKey, secret: 's', gheHost: fake.host });
+    try {
+      const payload = webhook<Payload>('pull_request.opened');
+      payload.pull_request.head.sha = head;
+      await sendWebhook(app.port, 's', 'pull_request', payload);
+      await waitUntil(() => finishedRuns(app) === 1, 30_000, "the App's run to finish");
+    } finally {
+      await app.stop();
+    }
   }
 
   /** Runs `leakhound review` as a GitHub Actions step would, on the pull_request event. */
@@ -106,16 +111,7 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
       );
       assert.equal(run.out, '', 'no workflow annotations: the check run carries them');
 
-      const app = await startApp({ appId: APP_ID, privateKey: keys.privateKey, secret: 's', gheHost: fake.host });
-      try {
-        const payload = webhook<Payload>('pull_request.opened');
-        payload.pull_request.head.sha = head;
-        await sendWebhook(app.port, 's', 'pull_request', payload);
-        await fake.waitFor(() => fake.checkRuns.filter((r) => r.status === 'completed').length === 2, 30_000, "the App's check run");
-        await waitUntil(() => finishedRuns(app) === 1, 30_000, "the App's run to finish");
-      } finally {
-        await app.stop();
-      }
+      await reviewWithApp(fake, head);
       assert.equal(fake.reviews.length, 1, `the App posted no second review:\n${context(fake)}`);
       assert.equal(fake.threads.length, 3);
       assert.match(fake.checkRuns[1]?.output.summary ?? '', /3 findings were already reported/);
@@ -128,16 +124,7 @@ describe('leakhound review (token mode)', { timeout: 120_000 }, () => {
   it("after the App's review, posts nothing new and counts the App's comments as reported", async () => {
     const { fake, head } = await github();
     try {
-      const app = await startApp({ appId: APP_ID, privateKey: keys.privateKey, secret: 's', gheHost: fake.host });
-      try {
-        const payload = webhook<Payload>('pull_request.opened');
-        payload.pull_request.head.sha = head;
-        await sendWebhook(app.port, 's', 'pull_request', payload);
-        await fake.waitFor(() => fake.checkRuns.some((r) => r.status === 'completed'), 30_000, "the App's check run");
-        await waitUntil(() => finishedRuns(app) === 1, 30_000, "the App's run to finish");
-      } finally {
-        await app.stop();
-      }
+      await reviewWithApp(fake, head);
       assert.equal(fake.reviews[0]?.author, fake.botLogin);
       const run = await review(fake, head, fake.issueToken(WORKFLOW_TOKEN));
       assert.equal(run.code, 1, context(fake, run));

@@ -33,6 +33,11 @@ export class DeliveryLog {
     }
   }
 
+  /** Whether `id` is being handled or was handled. */
+  has(id: string): boolean {
+    return this.#state.has(id);
+  }
+
   /** The number of deliveries remembered. */
   get size(): number {
     return this.#state.size;

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Finding } from '../../src/model.js';
 import { fingerprintOf } from '../../src/analysis/fingerprint.js';
+import { APP_ID } from './app-harness.js';
+import { FakeGitHub } from './fake-github.js';
 
 /** Directory of the pull request fixture. */
 export const PR_FIXTURE = join(process.cwd(), 'fixtures', 'github', 'pr');
@@ -53,4 +55,18 @@ export function finding(overrides: Partial<Finding> & Pick<Finding, 'path' | 'li
 /** A GitHub-style per-file patch of a file added with `lines` lines. */
 export function addedFilePatch(lines: number): string {
   return [`@@ -0,0 +1,${lines} @@`, ...Array.from({ length: lines }, (_, i) => `+line ${i + 1}`)].join('\n');
+}
+
+/**
+ * A started fake GitHub holding pull request #2 of {@link prSnapshots}, from the base commit to the
+ * first push (whose SHA is `headSha` when given: a real checkout's). Stop it when done.
+ */
+export async function fakeWithPullRequest(publicKey: string, headSha?: string): Promise<{ fake: FakeGitHub; head: string }> {
+  const fake = new FakeGitHub({ appId: APP_ID, publicKey });
+  await fake.start();
+  const snapshots = prSnapshots();
+  const base = fake.commit(snapshots.base);
+  const head = fake.commit(snapshots.push1, headSha);
+  fake.openPull(2, base, head, 'Codertocat');
+  return { fake, head };
 }

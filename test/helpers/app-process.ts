@@ -38,6 +38,8 @@ export interface StartAppOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** How long to wait for the server to answer /ping (default 20 s). */
   readonly startTimeoutMs?: number;
+  /** The port to listen on (default: a free one). */
+  readonly port?: number;
   /** The server script to run (default: this build's src/bin/server.js; an installed package's otherwise). */
   readonly entry?: string;
 }
@@ -65,7 +67,7 @@ export async function freePort(): Promise<number> {
  * working directory and lets it override the environment.
  */
 export async function startApp(options: StartAppOptions): Promise<AppProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const cwd = mkdtempSync(join(tmpdir(), 'leakhound-app-'));
   for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(cwd, name), content);
   const env: NodeJS.ProcessEnv = {
@@ -81,6 +83,8 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     NODE_ENV: 'test',
     // Open check runs are recorded in the process's own directory unless a test shares one across restarts.
     LEAKHOUND_STATE_DIR: join(cwd, 'state'),
+    // No catch-up sweeps unless a test asks for them: they would add requests to every test's record.
+    LEAKHOUND_CATCH_UP_EVERY_MS: '0',
     ...options.env,
   };
   const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });

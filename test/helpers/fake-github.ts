@@ -6,7 +6,7 @@
  * GraphQL schemas; anything invalid is answered as GitHub would (422 / GraphQL errors) and listed
  * in `violations`.
  */
-import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execute, getOperationAST, parse } from 'graphql';
@@ -87,6 +87,18 @@ export interface FakeStatus {
   readonly targetUrl?: string;
 }
 
+/** One attempt to deliver a webhook, as `GET /app/hook/deliveries` lists it. */
+export interface FakeDelivery {
+  readonly id: number;
+  readonly guid: string;
+  readonly event: string;
+  readonly action: string | null;
+  readonly statusCode: number;
+  readonly deliveredAt: string;
+  readonly redelivery: boolean;
+  readonly payload: unknown;
+}
+
 /** Options of {@link FakeGitHub}. */
 export interface FakeGitHubOptions {
   readonly appId: number;
@@ -135,6 +147,10 @@ export class FakeGitHub {
   readonly permissions = new Map<string, string>();
   readonly checkRuns: FakeCheckRun[] = [];
   readonly statuses: FakeStatus[] = [];
+  /** Webhook delivery attempts, oldest first (the App's delivery log). */
+  readonly deliveries: FakeDelivery[] = [];
+  /** Where redeliveries go, with the secret to sign them. */
+  webhookTarget: { url: string; secret: string } | undefined;
   readonly reviews: {
     id: number;
     pullNumber: number;
@@ -249,6 +265,47 @@ export class FakeGitHub {
   /** Whether a login belongs to a bot (an App or a workflow token), as GraphQL's author `__typename` says. */
   #isBot(login: string): boolean {
     return login === this.botLogin || [...this.#tokens.values()].some((t) => t.bot && t.login === login);
+  }
+
+  /**
+   * deliver sends a webhook to {@link webhookTarget} as GitHub does, and records the attempt (status
+   * 0 when nothing answered, as for a server that is down).
+   */
+  async deliver(guid: string, event: string, payload: unknown, redelivery = false): Promise<number> {
+    const body = JSON.stringify(payload);
+    let statusCode = 0;
+    const target = this.webhookTarget;
+    if (target) {
+      try {
+        const res = await fetch(target.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': event,
+            'x-github-delivery': guid,
+            'x-hub-signature-256': `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`,
+          },
+          body,
+        });
+        await res.arrayBuffer();
+        statusCode = res.status;
+      } catch {
+        statusCode = 0;
+      }
+    }
+    const action = (payload as { action?: unknown }).action;
+    this.deliveries.push({
+      id: this.#ids++,
+      guid,
+      event,
+      action: typeof action === 'string' ? action : null,
+      statusCode,
+      deliveredAt: new Date().toISOString(),
+      redelivery,
+      payload,
+    });
+    for (const waiter of [...this.#waiters]) waiter();
+    return statusCode;
   }
 
   /** failNext answers the next `times` requests of `operation` with an error. */
@@ -408,7 +465,9 @@ export class FakeGitHub {
             (failure && !failure.afterWork ? failure : undefined) ??
             (operation === 'apps/create-installation-access-token'
               ? this.#token(req)
-              : operation === 'apps/get-authenticated'
+              : operation === 'apps/get-authenticated' ||
+                  operation === 'apps/list-webhook-deliveries' ||
+                  operation === 'apps/redeliver-webhook-delivery'
                 ? this.#appJwtRefused(req, operation)
                 : this.#authorize(req, operation)) ??
             this.#rest(operation, check.pathParams, url, body, String(req.headers.accept ?? ''));
@@ -553,6 +612,29 @@ export class FakeGitHub {
         return this.#updateCheckRun(Number(params.check_run_id), body as Record<string, unknown>);
       case 'apps/get-authenticated':
         return { status: 200, body: { id: this.#options.appId, slug: this.botLogin, name: this.botLogin } };
+      case 'apps/list-webhook-deliveries':
+        return {
+          status: 200,
+          body: [...this.deliveries].reverse().map((d) => ({
+            id: d.id,
+            guid: d.guid,
+            delivered_at: d.deliveredAt,
+            redelivery: d.redelivery,
+            duration: 0.1,
+            status: d.statusCode >= 200 && d.statusCode < 300 ? 'OK' : 'failed to connect',
+            status_code: d.statusCode,
+            event: d.event,
+            action: d.action,
+            installation_id: 1,
+            repository_id: this.repoId,
+          })),
+        };
+      case 'apps/redeliver-webhook-delivery': {
+        const original = this.deliveries.find((d) => d.id === Number(params.delivery_id));
+        if (!original) return notFound();
+        void this.deliver(original.guid, original.event, original.payload, true);
+        return { status: 202, body: {} };
+      }
       case 'checks/get': {
         const run = this.checkRuns.find((r) => r.id === Number(params.check_run_id));
         return run
