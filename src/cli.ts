@@ -17,7 +17,6 @@ import { RULES } from './rules/index.js';
 import { loadLocalConfig, runLocal } from './local/run-local.js';
 import { failsAt } from './review/filter.js';
 import { printable } from './format/safe-text.js';
-import { reviewWithToken } from './token/review.js';
 import type { ReviewFlags } from './token/target.js';
 
 const USAGE = `usage: leakhound <command> [options]
@@ -188,6 +187,8 @@ export async function main(
       return 0;
     }
     if (options.command === 'review') {
+      // Loaded only for review: the GitHub client is not part of check's and diff's start-up.
+      const { reviewWithToken } = await import('./token/review.js');
       return await reviewWithToken(
         options.review,
         {

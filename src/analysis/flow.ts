@@ -46,6 +46,16 @@ export function returnsOf(func: SyntaxNode): readonly SyntaxNode[] {
   return returns;
 }
 
+const returnPlacesCache = new WeakMap<readonly SyntaxNode[], readonly Place[]>();
+
+/** The places of a function's returns, read once per function (a candidate's question then asks the tree nothing for them). */
+function returnPlacesOf(func: SyntaxNode): readonly Place[] {
+  const returns = returnsOf(func);
+  let places = returnPlacesCache.get(returns);
+  if (!places) returnPlacesCache.set(returns, (places = returns.map(placeOf)));
+  return places;
+}
+
 /**
  * exitsWithout lists the ways out of `func` reachable from `start` (a statement of it, or the
  * function's entry when null) that no
@@ -58,55 +68,106 @@ export function exitsWithout(func: SyntaxNode, start: SyntaxNode | null, covers:
   const body = func.childForFieldName('body');
   if (!body) return [];
   // From the function's entry when no start is given: every return can follow it.
-  const from = start ?? body;
-  const after = start ? start.endIndex : body.startIndex;
-  const sorted = [...covers].filter((c) => c.startIndex >= after).sort((a, b) => a.startIndex - b.startIndex);
+  const from = placeOf(start ?? body);
+  const after = start ? from.end : from.start;
+  const sorted = covers
+    .map(placeOf)
+    .filter((c) => c.start >= after)
+    .sort((a, b) => a.start - b.start);
   const exits: UncoveredExit[] = [];
-  for (const ret of returnsOf(func)) {
-    if (ret.startIndex < after || (start && !reachableFrom(start, ret))) continue;
-    const covered = sorted.some(
-      (c) => contains(ret, c) || (c.startIndex < ret.startIndex && precedes(c, ret) && coversPast(c, ret, from, sorted)),
-    );
-    if (!covered) exits.push({ node: ret, kind: 'return' });
+  for (const ret of returnPlacesOf(func)) {
+    if (ret.start < after || (start && !reachableFrom(from, ret))) continue;
+    const covered = sorted.some((c) => holds(ret, c) || (c.start < ret.start && precedes(c, ret) && coversPast(c, ret, from, sorted)));
+    if (!covered) exits.push({ node: ret.node, kind: 'return' });
   }
-  if (fallsOffEnd(body) && (!start || endReachableFrom(start, body)) && sorted.length === 0) exits.push({ node: body, kind: 'end' });
+  if (sorted.length === 0 && fallsOffEnd(body) && (!start || endReachableFrom(start, body))) exits.push({ node: body, kind: 'end' });
   return exits;
 }
 
-function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+/** Whether `outer` spans `inner`. */
+function holds(outer: Place, inner: Place): boolean {
+  return inner.start >= outer.start && inner.end <= outer.end;
 }
 
-/** The child of `ancestor` on the way down to `node`, and whether `ancestor` was found. */
-function childToward(node: SyntaxNode, ancestor: SyntaxNode): SyntaxNode | undefined {
-  for (let child = node, parent = node.parent; parent; child = parent, parent = parent.parent)
-    if (parent.startIndex === ancestor.startIndex && parent.endIndex === ancestor.endIndex && parent.type === ancestor.type) return child;
+/** A node's place (from its chain). */
+function placeOf(node: SyntaxNode): Place {
+  return chainOf(node)[0] as Place;
+}
+
+/** A node with the fields the questions here ask, read from the native tree once. */
+interface Place {
+  readonly node: SyntaxNode;
+  readonly id: number;
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const chainCache = new WeakMap<Tree, Map<number, readonly Place[]>>();
+
+/**
+ * A node and its ancestors, nearest first, each read from the tree once per tree. Every question
+ * below walks up from returns and covering nodes, once per candidate: asked of the native tree that
+ * was a call per step (issue #15: 200 candidates in one function took 3 s, most of it in `parent`).
+ */
+function chainOf(node: SyntaxNode): readonly Place[] {
+  let byId = chainCache.get(node.tree);
+  if (!byId) chainCache.set(node.tree, (byId = new Map()));
+  const pending: SyntaxNode[] = [];
+  let known: readonly Place[] = [];
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    const cached = byId.get(n.id);
+    if (cached) {
+      known = cached;
+      break;
+    }
+    pending.push(n);
+  }
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const n = pending[i] as SyntaxNode;
+    known = [{ node: n, id: n.id, type: n.type, start: n.startIndex, end: n.endIndex }, ...known];
+    byId.set(n.id, known);
+  }
+  return known;
+}
+
+/** The child of `ancestor` on the way down to `node` (a place of `node`'s chain), when `ancestor` is above it. */
+function childToward(chain: readonly Place[], ancestor: Place): Place | undefined {
+  for (let i = 1; i < chain.length; i++) {
+    const parent = chain[i] as Place;
+    if (parent.start === ancestor.start && parent.end === ancestor.end && parent.type === ancestor.type) return chain[i - 1];
+  }
   return undefined;
 }
 
-/** The lowest common ancestor of two nodes. */
-function commonAncestor(a: SyntaxNode, b: SyntaxNode): SyntaxNode | undefined {
-  for (let n: SyntaxNode | null = b; n; n = n.parent) if (contains(n, a)) return n;
-  return undefined;
+/** The lowest common ancestor of two nodes (from `b`'s chain, the first place that holds `a`). */
+function commonAncestor(a: Place, bChain: readonly Place[]): Place | undefined {
+  return bChain.find((p) => p.start <= a.start && a.end <= p.end);
 }
 
 /** Whether `a` and `b` lie in two different alternatives of the same branching statement (so never both run in one pass). */
 export function inAlternatives(a: SyntaxNode, b: SyntaxNode): boolean {
-  const common = commonAncestor(a, b);
+  return alternatives(placeOf(a), placeOf(b));
+}
+
+function alternatives(a: Place, b: Place): boolean {
+  const aChain = chainOf(a.node);
+  const bChain = chainOf(b.node);
+  const common = commonAncestor(aChain[0] as Place, bChain);
   if (!common || !BRANCHING.has(common.type)) return false;
-  const ca = childToward(a, common);
-  const cb = childToward(b, common);
+  const ca = childToward(aChain, common);
+  const cb = childToward(bChain, common);
   return !!ca && !!cb && ca.id !== cb.id && ALTERNATIVES.has(ca.type) && ALTERNATIVES.has(cb.type);
 }
 
 /** A return can follow `start` unless it sits in a branch alternative to start's (loops are not followed: silence). */
-function reachableFrom(start: SyntaxNode, ret: SyntaxNode): boolean {
-  return !inAlternatives(start, ret);
+function reachableFrom(start: Place, ret: Place): boolean {
+  return !alternatives(start, ret);
 }
 
 /** A covering node before `ret` covers it unless it sits in a branch alternative to the return's. */
-function precedes(cover: SyntaxNode, ret: SyntaxNode): boolean {
-  return !inAlternatives(cover, ret);
+function precedes(cover: Place, ret: Place): boolean {
+  return !alternatives(cover, ret);
 }
 
 /**
@@ -116,26 +177,42 @@ function precedes(cover: SyntaxNode, ret: SyntaxNode): boolean {
  * - a covering node in one case of a `select` covers what follows the `select` only when every
  *   case control can take from the start has one: the other cases are other ways past it.
  */
-function coversPast(cover: SyntaxNode, ret: SyntaxNode, start: SyntaxNode, covers: readonly SyntaxNode[]): boolean {
-  for (let n = cover.parent; n; n = n.parent) {
-    if (n.type === 'func_literal' || n.type === 'function_declaration' || n.type === 'method_declaration') break;
-    if (n.type === 'range_clause' || (n.type === 'for_statement' && cover.type === 'range_clause')) {
-      const loop = n.type === 'for_statement' ? n : n.parent;
+function coversPast(cover: Place, ret: Place, start: Place, covers: readonly Place[]): boolean {
+  for (const place of chainOf(cover.node).slice(1)) {
+    if (place.type === 'func_literal' || place.type === 'function_declaration' || place.type === 'method_declaration') break;
+    if (place.type === 'range_clause' || (place.type === 'for_statement' && cover.type === 'range_clause')) {
+      const loop = place.type === 'for_statement' ? place.node : place.node.parent;
       const body = loop?.childForFieldName('body');
-      if (body && contains(body, ret)) return false;
+      if (body && holds(placeOf(body), ret)) return false;
     }
-    if ((n.type === 'communication_case' || n.type === 'default_case') && n.parent && !contains(n.parent, ret)) {
+    if (place.type === 'communication_case' || place.type === 'default_case') {
+      const select = chainOf(place.node)[1];
+      if (!select || holds(select, ret)) continue;
       // The cases control can take from the start: its own, when it is inside one; else all of them.
-      const cases = n.parent.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
-      const taken = cases.filter((c) => contains(c, start));
-      if (!(taken.length > 0 ? taken : cases).every((c) => covers.some((x) => contains(c, x)))) return false;
+      const cases = casesOf(select);
+      const taken = cases.filter((c) => holds(c, start));
+      if (!(taken.length > 0 ? taken : cases).every((c) => covers.some((x) => holds(c, x)))) return false;
     }
   }
   if (cover.type === 'range_clause') {
-    const body = cover.parent?.childForFieldName('body');
-    if (body && contains(body, ret)) return false;
+    const body = cover.node.parent?.childForFieldName('body');
+    if (body && holds(placeOf(body), ret)) return false;
   }
   return true;
+}
+
+const casesCache = new WeakMap<Tree, Map<number, readonly Place[]>>();
+
+/** The cases of a `select`, read once per statement. */
+function casesOf(select: Place): readonly Place[] {
+  let byId = casesCache.get(select.node.tree);
+  if (!byId) casesCache.set(select.node.tree, (byId = new Map()));
+  let cases = byId.get(select.id);
+  if (!cases) {
+    cases = select.node.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case').map(placeOf);
+    byId.set(select.id, cases);
+  }
+  return cases;
 }
 
 /** Whether control can run past the last statement of a body. */

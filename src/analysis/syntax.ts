@@ -69,12 +69,26 @@ export function referencesTo(scope: Scope, root: SyntaxNode, binding: Binding): 
   const refs: SyntaxNode[] = [];
   const source = scope.file.source;
   const name = binding.name;
-  for (const at of wordsBetween(source, name, root.startIndex, root.endIndex, { notSelected: true })) {
-    const node = root.namedDescendantForIndex(at, at + name.length);
+  const within = scopeBlockWithin(root, binding.declNode);
+  for (const at of wordsBetween(source, name, within.startIndex, within.endIndex, { notSelected: true })) {
+    const node = within.namedDescendantForIndex(at, at + name.length);
     if (node.type !== 'identifier' || node.startIndex !== at || node.endIndex !== at + name.length) continue;
     if (node.id !== binding.declNode.id && sameBinding(scope.resolveIdent(node), binding)) refs.push(node);
   }
   return refs;
+}
+
+/**
+ * Where a name declared at `decl` can be referred to, as far as it lies within `root`: the innermost
+ * block around the declaration (a Go variable is visible only to the end of its block), or `root`
+ * when the declaration is outside it (a parameter, a package variable). Searching there instead of
+ * the whole function keeps a function of many `ctx, cancel :=` blocks linear (issue #15).
+ */
+function scopeBlockWithin(root: SyntaxNode, decl: SyntaxNode): SyntaxNode {
+  if (decl.startIndex < root.startIndex || decl.endIndex > root.endIndex) return root;
+  for (let n = decl.parent; n && !(n.startIndex === root.startIndex && n.endIndex === root.endIndex); n = n.parent)
+    if (n.type === 'block') return n;
+  return root;
 }
 
 /** The statement containing `node` whose parent is a statement list (the node itself if it is one). */

