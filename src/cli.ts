@@ -7,13 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseGoVersion, type GoVersion } from './analysis/go-version.js';
-import { CONFIDENCES, type Confidence, type Severity } from './model.js';
+import { CONFIDENCES, type Confidence, type Finding, type Severity } from './model.js';
 import { withByteColumns } from './format/columns.js';
-import { formatGithub } from './format/annotation.js';
 import { formatJson } from './format/json.js';
-import { formatSarif } from './format/sarif.js';
 import { formatProblems, formatText, summaryLine } from './format/text.js';
-import { RULES } from './rules/index.js';
 import { loadLocalConfig, runLocal } from './local/run-local.js';
 import { failsAt } from './review/filter.js';
 import { printable } from './format/safe-text.js';
@@ -200,7 +197,7 @@ export async function main(
         { cwd: io.cwd, env: io.env ?? process.env, out: io.out, err: io.err, version: version() },
       );
     }
-    const config = loadLocalConfig(io.cwd, options.configPath, (path, problem) =>
+    const config = await loadLocalConfig(io.cwd, options.configPath, (path, problem) =>
       io.err(`leakhound: ${printable(path)}: ${printable(problem)}\n`),
     );
     const run = await runLocal(
@@ -216,9 +213,9 @@ export async function main(
     const deliberatelySkipped = run.problems.filter((p) => p.deliberate).length;
     const { findings, sources, filesAnalysed, hidden } = run;
     if (options.format === 'json') io.out(formatJson(withByteColumns(findings, sources)));
-    else if (options.format === 'sarif') io.out(formatSarif(findings, { rules: RULES, version: version() }));
+    else if (options.format === 'sarif') io.out(await sarifOf(findings));
     else {
-      io.out(options.format === 'github' ? formatGithub(findings) : formatText(findings, { sources, color: options.color }));
+      io.out(options.format === 'github' ? await githubOf(findings) : formatText(findings, { sources, color: options.color }));
       io.err(`${summaryLine(findings, filesAnalysed, { hidden, skipped: options.verbose ? 0 : deliberatelySkipped })}\n`);
     }
     if (run.failedToRead) return 2;
@@ -229,4 +226,17 @@ export async function main(
     if (error instanceof CliError) io.err(`${USAGE_LINE} (see --help)\n`);
     return 2;
   }
+}
+
+// The rule registry and the GitHub formats are loaded only by the outputs that need them: start-up
+// for text and JSON stays small (issue #15).
+
+async function sarifOf(findings: readonly Finding[]): Promise<string> {
+  const [{ formatSarif }, { RULES }] = await Promise.all([import('./format/sarif.js'), import('./rules/index.js')]);
+  return formatSarif(findings, { rules: RULES, version: version() });
+}
+
+async function githubOf(findings: readonly Finding[]): Promise<string> {
+  const { formatGithub } = await import('./format/annotation.js');
+  return formatGithub(findings);
 }

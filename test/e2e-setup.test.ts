@@ -106,7 +106,7 @@ describe('the setup flow with a webhook channel', { timeout: 60_000 }, () => {
       env: { WEBHOOK_PROXY_URL: channel },
     });
     try {
-      await fake.waitFor(() => smee.listeners(channel) === 1, 10_000, 'the server to connect to the channel');
+      await waitUntil(() => smee.listeners(channel) === 1, 10_000, 'the server to connect to the channel');
       const payload = webhook<{ pull_request: { head: { sha: string } } }>('pull_request.opened');
       payload.pull_request.head.sha = head;
       const signature = createHmac('sha256', secret).update(JSON.stringify(payload)).digest('hex');

@@ -8,11 +8,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { formatGoVersion, type GoVersion } from '../analysis/go-version.js';
 import { AnalysisPool } from '../analysis/pool.js';
-import { parseConfigText } from '../config/load.js';
 import { DEFAULT_CONFIG, type Config } from '../config/schema.js';
 import type { Confidence, FileProblem, Finding, SourceFile } from '../model.js';
 import { atLeastAsSure, markFindings } from '../review/filter.js';
-import { RULE_IDS } from '../rules/index.js';
 import { collectGoFiles, displayPath, goVersionFromDisk } from './fs-source.js';
 import { localChange } from './git-source.js';
 
@@ -23,12 +21,18 @@ export class ConfigNotFound extends Error {}
  * loadLocalConfig reads the configuration (the named file, else the one {@link findConfig} finds),
  * passing each problem of it to `warn`; without one, the defaults.
  */
-export function loadLocalConfig(cwd: string, configPath: string | undefined, warn: (path: string, problem: string) => void): Config {
+export async function loadLocalConfig(
+  cwd: string,
+  configPath: string | undefined,
+  warn: (path: string, problem: string) => void,
+): Promise<Config> {
   const path = configPath ? resolve(cwd, configPath) : findConfig(cwd);
   if (!path || !existsSync(path)) {
     if (configPath) throw new ConfigNotFound(`config file not found: ${configPath}`);
     return DEFAULT_CONFIG;
   }
+  // The YAML and schema readers and the rule ids are loaded only when there is a configuration to read.
+  const [{ parseConfigText }, { RULE_IDS }] = await Promise.all([import('../config/load.js'), import('../rules/index.js')]);
   const { config, errors } = parseConfigText(readFileSync(path, 'utf8'), RULE_IDS);
   for (const error of errors) warn(displayPath(cwd, path), error);
   return config;
@@ -145,6 +149,12 @@ async function analyzeIsolated(
     const version = goVersionOf(file.path);
     if (version) goVersionByPath[file.path] = formatGoVersion(version);
   }
+  const bytes = files.reduce((n, f) => n + f.content.length, 0);
+  if (bytes <= IN_PROCESS_MAX_CHARS) {
+    // A second Node process costs more than analysing this little: do it here (the parse keeps its budget).
+    const [{ analyze }, { RULES, RULE_IDS }] = await Promise.all([import('../analysis/analyze.js'), import('../rules/index.js')]);
+    return analyze(files, RULES, { ...options, goVersionByPath, knownRuleIds: RULE_IDS });
+  }
   const pool = new AnalysisPool();
   try {
     return await pool.analyze(files, { ...options, goVersionByPath });
@@ -152,3 +162,11 @@ async function analyzeIsolated(
     await pool.close();
   }
 }
+
+/**
+ * Up to this much Go source (characters) is analysed in the command's own process. Above it a
+ * worker process analyses, with a per-file time budget, so one pathological file among many is
+ * skipped and named instead of holding the command; below it starting that process would cost more
+ * than the analysis (issue #15: start-up for one small file ≤ 0.2 s).
+ */
+export const IN_PROCESS_MAX_CHARS = 128 * 1024;
