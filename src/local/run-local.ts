@@ -4,6 +4,7 @@
  * output; the App and token mode run the same stages in src/review/run-review.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { AnalyzeOptions } from '../analysis/analyze.js';
 import { formatGoVersion, type GoVersion } from '../analysis/go-version.js';
@@ -155,7 +156,8 @@ async function analyzeIsolated(
     const [{ analyze }, { RULES, RULE_IDS }] = await Promise.all([import('../analysis/analyze.js'), import('../rules/index.js')]);
     return analyze(files, RULES, { ...options, goVersionByPath, knownRuleIds: RULE_IDS });
   }
-  const pool = new AnalysisPool();
+  // The main process mostly waits on its worker: a large input is worth a second one.
+  const pool = new AnalysisPool({ size: bytes >= TWO_WORKERS_MIN_CHARS ? Math.min(2, availableParallelism()) : 1 });
   try {
     return await pool.analyze(files, { ...options, goVersionByPath });
   } finally {
@@ -170,3 +172,6 @@ async function analyzeIsolated(
  * than the analysis (issue #15: start-up for one small file ≤ 0.2 s).
  */
 export const IN_PROCESS_MAX_CHARS = 128 * 1024;
+
+/** From this much Go source (characters) on, two worker processes share the analysis, on machines with two cores or more. */
+export const TWO_WORKERS_MIN_CHARS = 4 * 1024 * 1024;
