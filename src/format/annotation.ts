@@ -44,6 +44,11 @@ export function workflowCommand(annotation: Annotation): string {
   return `::${COMMAND[annotation.level]} ${properties.join(',')}::${data(`${annotation.message}${details}`)}`;
 }
 
+/** A `::notice` workflow command titled leakhound, its message escaped as {@link workflowCommand}'s are. */
+export function workflowNotice(message: string): string {
+  return `::notice title=leakhound::${data(message)}`;
+}
+
 /** formatGithub renders findings as workflow commands, one line each (`--format github`). */
 export function formatGithub(findings: readonly Finding[]): string {
   return findings.map((f) => `${workflowCommand(annotationOf(f))}\n`).join('');

@@ -76,23 +76,10 @@ export function handleOnce<C extends DeliveryContext>(
 ): (context: C) => Promise<void> {
   const background = work.background;
   if (!background) return once(log, handler);
+  // once() checks the delivery id before its first await, so a duplicate is still refused at once.
+  const handled = once(log, handler);
   return (context) => {
-    if (!log.begin(context.id)) {
-      context.log.info({ delivery: context.id }, 'ignored: delivery already handled');
-      return Promise.resolve();
-    }
-    const run = (async (): Promise<void> => {
-      let ok = false;
-      try {
-        await handler(context);
-        ok = true;
-      } catch (error) {
-        background.failed(context, error);
-      } finally {
-        log.end(context.id, ok);
-      }
-    })();
-    background.track(run);
+    background.track(handled(context).catch((error: unknown) => background.failed(context, error)));
     return Promise.resolve();
   };
 }

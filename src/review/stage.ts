@@ -58,7 +58,13 @@ function realCause(error: unknown): unknown {
  */
 export function messageOf(error: unknown): string {
   const cause = realCause(error);
-  const text = cause instanceof Error ? cause.message : String(cause);
+  // An Error, or an error-like object (an EventSource ErrorEvent carries a message but is no Error).
+  const text =
+    cause instanceof Error
+      ? cause.message
+      : cause && typeof cause === 'object' && 'message' in cause
+        ? String(cause.message)
+        : String(cause);
   const first = text.split('\n')[0] ?? text;
   return first.replace(/\b(gh[pousr]_[A-Za-z0-9_]{10,}|v1\.[0-9a-f]{20,})\b/g, '[redacted]').slice(0, 300);
 }

@@ -5,6 +5,7 @@
  * steps say how to get it and the server carries on.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { messageOf } from '../review/stage.js';
 
 /** Where channels are made unless WEBHOOK_PROXY_NEW_CHANNEL_URL names another smee server's `/new`. */
 export const SMEE_NEW_CHANNEL_URL = 'https://smee.io/new';
@@ -24,12 +25,6 @@ async function loadSmee(log: ChannelLog): Promise<SmeeClient | undefined> {
     log.warn('smee-client is not installed (it is a development dependency: run `npm ci` in a checkout); no webhook channel');
     return undefined;
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (error && typeof error === 'object' && 'message' in error) return String(error.message);
-  return String(error);
 }
 
 /**

@@ -4,7 +4,7 @@
  * commands (`::warning file=…::`) need no permission: GitHub shows them on the pull request's diff.
  */
 import { appendFileSync } from 'node:fs';
-import { workflowCommand } from '../format/annotation.js';
+import { workflowCommand, workflowNotice } from '../format/annotation.js';
 import type { CheckResult, CheckRunHandle, CheckSink, RunLog } from '../review/ports.js';
 import { messageOf, statusOf } from '../review/stage.js';
 
@@ -57,7 +57,7 @@ export interface ActionsOutput {
 
 /** Reports a check result as workflow annotations and the job summary. */
 export function reportToActions(result: CheckResult, output: ActionsOutput, note?: string): void {
-  if (note) output.line(`::notice title=leakhound::${note.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
+  if (note) output.line(workflowNotice(note));
   for (const annotation of result.annotations) output.line(workflowCommand(annotation));
   if (output.summaryFile) {
     const text = [`## leakhound: ${result.title}`, '', result.summary, ...(result.text ? ['', result.text] : []), ''].join('\n');
