@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the App's server from the built files (dist/), building them first only when
  * they are missing or older than the sources, so a start does not recompile and a production
- * install (without the TypeScript compiler) starts what it was given.
+ * install (without the TypeScript compiler) starts what it was given. `npm run worker` (this script
+ * with `worker`) starts a worker of the fleet mode the same way.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'dist', 'src', 'bin', 'server.js');
+const worker = process.argv[2] === 'worker';
+const entry = join(root, 'dist', 'src', 'bin', worker ? 'leakhound.js' : 'server.js');
 
 /** The newest modification time under a directory (or of a file), in ms. */
 function newest(path) {
@@ -36,4 +38,5 @@ if (built === 0 || (sources > built && existsSync(join(root, 'src')))) {
     if (result.status !== 0) process.exit(result.status ?? 1);
   }
 }
+if (worker) process.argv.splice(2, process.argv.length - 2, 'worker');
 await import(pathToFileURL(entry).href);

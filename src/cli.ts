@@ -33,6 +33,9 @@ commands:
                        posts (review, check run or commit status); in GitHub
                        Actions it needs no flags, elsewhere:
                        --repo owner/name --pr N [--token-env NAME]
+  worker               the App's fleet mode: take the deliveries the webhook
+                       receivers queue in Redis and review them (needs REDIS_URL,
+                       APP_ID, PRIVATE_KEY; see docs/github-app.md)
 
 options:
   --format text|json|sarif|github           output format (default: text); github prints

@@ -17,6 +17,9 @@ import { onIssueComment } from './handlers/recheck-command.js';
 import type { PathMatcher } from './config/excludes.js';
 import type { Analyzer } from './review/ports.js';
 import { measureQueueDepth } from './metrics.js';
+import type { RunSerializer } from './review/serialize.js';
+import type { EventQueue } from './fleet/event-queue.js';
+import { DEGRADED_WITHOUT_REDIS, viaQueue } from './fleet/receiver.js';
 import { lifecycle } from './server/lifecycle.js';
 import { join } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -47,6 +50,15 @@ export interface LeakhoundOptions {
    * (src/github/catch-up.ts), also once at start; 0 or absent: never.
    */
   readonly catchUpEveryMs?: number;
+  /** How the runs of one pull request take turns (default: in this process; `leakhound worker` passes the fleet's). */
+  readonly serializer?: RunSerializer;
+  /** Run ids that survive a retry of the same delivery (`leakhound worker`; see {@link RunDeps.runIdentity}). */
+  readonly runIdentity?: RunDeps['runIdentity'];
+  /**
+   * The fleet mode's receiver (REDIS_URL): deliveries are queued for `leakhound worker` processes
+   * instead of handled here, except while the queue is unreachable.
+   */
+  readonly queue?: EventQueue;
 }
 
 /** The file of open check runs the server keeps unless told otherwise. */
@@ -131,6 +143,8 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
       openRuns,
       ...(options.retry ? { retry: options.retry } : {}),
       ...(timeout ? { requestTimeoutMs: timeout } : {}),
+      ...(options.serializer ? { serializer: options.serializer } : {}),
+      ...(options.runIdentity ? { runIdentity: options.runIdentity } : {}),
     };
     const staleAfterMs = envNumber('LEAKHOUND_STALE_CHECK_MS');
     const everyMs = envNumber('LEAKHOUND_SWEEP_EVERY_MS');
@@ -153,12 +167,17 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
     });
     // GitHub redelivers with the same X-GitHub-Delivery id: handle each delivery once.
     const deliveries = new DeliveryLog();
+    const queue = options.queue;
+    if (queue) {
+      lifecycle.addReadinessCheck('redis', () => queue.ping(), { degradedMeans: DEGRADED_WITHOUT_REDIS });
+      lifecycle.onShutdown(() => queue.close());
+    }
     if (options.catchUpEveryMs) {
       const acted = new Set<string>([...PULL_REQUEST_EVENTS, 'issue_comment.created', ...CHECK_RUN_EVENTS, 'check_suite.rerequested']);
       const stop = startCatchUp({
         everyMs: options.catchUpEveryMs,
         appClient: async () => (await app.auth()) as unknown as GitHubClient,
-        handled: (guid) => deliveries.has(guid),
+        handled: async (guid) => deliveries.has(guid) || ((await queue?.seen(guid).catch(() => false)) ?? false),
         acts: (event) => acted.has(event),
         log: app.log,
       });
@@ -177,45 +196,39 @@ export function createLeakhound(options: LeakhoundOptions = {}): (app: Probot) =
               },
             },
           };
+    /** A delivery's handling: queued for the fleet's workers in receiver mode, else here, once, in the background. */
+    const handle = <C extends Context>(handler: (context: C) => Promise<void>): ((context: C) => Promise<void>) => {
+      const local = handleOnce(deliveries, perInstallation(app, handler), work);
+      return queue ? viaQueue(queue, local) : local;
+    };
     app.on(
       [...PULL_REQUEST_EVENTS],
-      handleOnce(
-        deliveries,
-        perInstallation(app, (context) => onPullRequest(context, deps)),
-        work,
-      ),
+      handle((context) => onPullRequest(context, deps)),
     );
     app.on(
       'issue_comment.created',
-      handleOnce(
-        deliveries,
-        perInstallation(app, (context) => onIssueComment(context, deps)),
-        work,
-      ),
+      handle((context) => onIssueComment(context, deps)),
     );
     app.on(
       [...CHECK_RUN_EVENTS],
-      handleOnce(
-        deliveries,
-        perInstallation(app, (context) => onCheckRun(context, deps)),
-        work,
-      ),
+      handle((context) => onCheckRun(context, deps)),
     );
     app.on(
       'check_suite.rerequested',
-      handleOnce(
-        deliveries,
-        perInstallation(app, (context) => onCheckSuiteRerequested(context, deps)),
-        work,
-      ),
+      handle((context) => onCheckSuiteRerequested(context, deps)),
     );
   };
 }
 
 /** leakhound: reviews every pull request that touches Go code. */
 export default function leakhound(app: Probot): void {
+  createLeakhound(serverOptions())(app);
+}
+
+/** The server's options from the environment (LEAKHOUND_CATCH_UP_EVERY_MS). */
+export function serverOptions(): LeakhoundOptions {
   const every = process.env.LEAKHOUND_CATCH_UP_EVERY_MS;
-  createLeakhound({ catchUpEveryMs: every === '0' ? 0 : (envNumber('LEAKHOUND_CATCH_UP_EVERY_MS') ?? DEFAULT_CATCH_UP_EVERY_MS) })(app);
+  return { catchUpEveryMs: every === '0' ? 0 : (envNumber('LEAKHOUND_CATCH_UP_EVERY_MS') ?? DEFAULT_CATCH_UP_EVERY_MS) };
 }
 
 /** How often the server looks for lost webhook deliveries by default: every 10 minutes. */

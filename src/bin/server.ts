@@ -2,24 +2,23 @@
 /**
  * `npm start`: the App's server. With the App's credentials it runs leakhound's own server (Probot's
  * webhook middleware behind bounded body reads, src/server/start.ts), which also forwards a smee.io
- * channel's deliveries for local development (WEBHOOK_PROXY_URL). Without them it creates such a
+ * channel's deliveries for local development (WEBHOOK_PROXY_URL). With REDIS_URL too, it is a webhook
+ * receiver of the fleet mode: it queues deliveries for `leakhound worker` processes (src/fleet/).
+ * Without the credentials it creates such a
  * channel and hands over to Probot's `run`, which serves the setup flow that registers the App.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 import { run } from 'probot';
 import leakhound from '../index.js';
 import { lifecycle } from '../server/lifecycle.js';
 import { createLog } from '../server/log.js';
+import { hasAppCredentials, loadDotEnv } from '../server/dotenv.js';
 import { DEFAULT_WEBHOOK_PATH, startServer } from '../server/start.js';
 import { createWebhookChannel, forwardWebhookChannel } from '../server/webhook-channel.js';
 
-// Probot's setup flow writes the App's credentials to .env; read it as `probot run` does (the file
-// wins over the environment there too).
-if (existsSync('.env')) Object.assign(process.env, parseEnv(readFileSync('.env', 'utf8')));
+loadDotEnv();
 
 const env = process.env;
-const hasCredentials = !!env.APP_ID && !!(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);
+const hasCredentials = hasAppCredentials(env);
 // Probot's defaults: JSON logs in production, readable ones elsewhere (Probot's own run too).
 env.LOG_FORMAT ||= env.NODE_ENV === 'production' ? 'json' : 'pretty';
 
@@ -35,8 +34,10 @@ if (!hasCredentials) {
   }
   await run(leakhound);
 } else {
+  // With REDIS_URL this server is a receiver: it queues deliveries for `leakhound worker` processes.
+  const appFn = env.REDIS_URL ? (await import('../fleet/modes.js')).receiverApp(env.REDIS_URL) : leakhound;
   const running = await startServer({
-    appFn: leakhound,
+    appFn,
     port: Number(env.PORT) || 3000,
     ...(env.HOST ? { host: env.HOST } : {}),
     ...(env.WEBHOOK_PATH ? { webhookPath: env.WEBHOOK_PATH } : {}),

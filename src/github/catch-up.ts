@@ -22,8 +22,8 @@ interface DeliveryAttempt {
 export interface CatchUpOptions {
   /** A client authenticated as the App (a JWT), which may list and redeliver deliveries. */
   readonly appClient: () => Promise<GitHubClient>;
-  /** Whether this process has handled (or is handling) a delivery id. */
-  readonly handled: (guid: string) => boolean;
+  /** Whether a delivery id was handled or queued (by this process, or by the fleet through Redis). */
+  readonly handled: (guid: string) => boolean | Promise<boolean>;
   /** Whether the App acts on an event (`pull_request.opened`): only those are worth a redelivery. */
   readonly acts: (event: string) => boolean;
   readonly log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
@@ -62,7 +62,7 @@ export async function catchUp(options: CatchUpOptions): Promise<number> {
     if (redelivered >= (options.maxRedeliveries ?? 50)) break;
     const latest = tries.reduce((a, b) => (Date.parse(b.delivered_at) > Date.parse(a.delivered_at) ? b : a));
     const event = latest.action ? `${latest.event}.${latest.action}` : latest.event;
-    if (!options.acts(event) || tries.some(delivered) || options.handled(guid)) continue;
+    if (!options.acts(event) || tries.some(delivered) || (await options.handled(guid))) continue;
     if (now - (asked.get(guid) ?? -Infinity) < ASK_AGAIN_AFTER_MS) continue;
     asked.set(guid, now);
     try {

@@ -18,6 +18,8 @@ export interface CheckSinkOptions {
   readonly pullNumber: number;
   /** This run's id: finds the check run again when GitHub's answer to its creation was lost. */
   readonly runId: string;
+  /** An earlier attempt of this run may have created its check run: look for it (by external id) before creating one. */
+  readonly resume?: boolean;
   readonly retry?: RetryOptions;
   readonly now?: () => Date;
   /** Told when the check run is created and when it is completed: a run left open is completed later by the sweeper. */
@@ -66,11 +68,41 @@ export function createCheckSink(options: CheckSinkOptions): CheckSink {
         });
         return data.check_runs.find((run) => run.external_id === externalId)?.id;
       };
-      const checkRunId = await writeOnce(create, find, options.retry);
+      const checkRunId = (options.resume ? await find() : undefined) ?? (await writeOnce(create, find, options.retry));
       options.tracker?.opened(checkRunId);
       return checkRunHandle(options, checkRunId, now);
     },
   };
+}
+
+/**
+ * Completes, as `neutral`, the check run an earlier attempt of this run created (its worker died
+ * mid-run) when the run will not happen after all: a newer request for the pull request took its
+ * place. Does nothing when there is none, or it is completed. Returns whether it completed one.
+ */
+export async function completeAbandonedCheckRun(options: CheckSinkOptions, headSha: string, summary: string): Promise<boolean> {
+  const { octokit, repo } = options;
+  const externalId = `${options.pullNumber}/${options.runId}`;
+  const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: 'all', per_page: 100 });
+  const run = data.check_runs.find((r) => r.external_id === externalId);
+  if (!run || run.status === 'completed') return false;
+  await withRetryAfter(
+    () =>
+      octokit.rest.checks.update({
+        ...repo,
+        check_run_id: run.id,
+        status: 'completed',
+        conclusion: 'neutral',
+        completed_at: (options.now ?? (() => new Date()))().toISOString(),
+        output: { title: 'Superseded', summary },
+        ...(options.rerunButton === false
+          ? {}
+          : { actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }] }),
+      }),
+    options.retry,
+  );
+  options.tracker?.closed(run.id);
+  return true;
 }
 
 function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () => Date): CheckRunHandle {

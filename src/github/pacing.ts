@@ -56,6 +56,11 @@ export interface PacerOptions {
   readonly writeMs?: number;
   /** Least time between two notifying writes of one key (default 3 s, as Probot paces them). */
   readonly notifyMs?: number;
+  /**
+   * A Bottleneck Redis connection: the pacing then holds across every process on that Redis (the
+   * fleet mode's workers). Default: this process only.
+   */
+  readonly connection?: Bottleneck.IORedisConnection;
 }
 
 /**
@@ -76,8 +81,11 @@ export class WritePacer {
   readonly #installed = new WeakSet<object>();
 
   constructor(options: PacerOptions = {}) {
-    this.#writes = new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeMs ?? 1000 });
-    this.#notifications = new Bottleneck.Group({ maxConcurrent: 1, minTime: options.notifyMs ?? 3000 });
+    // Only the spacing of starts matters (a paced "job" is an empty promise), so no concurrency
+    // limit: in Redis, a slot held by a killed process would never be given back.
+    const shared = options.connection ? { datastore: 'ioredis' as const, connection: options.connection } : {};
+    this.#writes = new Bottleneck.Group({ ...shared, id: 'leakhound-writes', minTime: options.writeMs ?? 1000 });
+    this.#notifications = new Bottleneck.Group({ ...shared, id: 'leakhound-notifications', minTime: options.notifyMs ?? 3000 });
   }
 
   /** Waits until a request of this kind may go out for `key`. */

@@ -57,6 +57,8 @@ export interface ReviewSinkOptions {
   readonly prefetched?: () => PullRequestStateData | undefined;
   /** This run's id, marked in the review body (hidden). */
   readonly runId: string;
+  /** An earlier attempt of this run may have posted its review: look for it (by marker) before posting. */
+  readonly resume?: boolean;
 }
 
 /** The hidden mark of the run that posted a review. */
@@ -103,6 +105,7 @@ export function createReviewSink(options: ReviewSinkOptions): ReviewSink {
         const reviews = data.repository?.pullRequest?.reviews?.nodes ?? [];
         return reviews.some((r) => r?.viewerDidAuthor && r.body.includes(marker)) ? true : undefined;
       };
+      if (options.resume && (await find()) !== undefined) return;
       await writeOnce(create, find, options.retry);
     },
     async resolveThreads(threadIds) {

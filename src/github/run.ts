@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'probot';
 import type { PathMatcher } from '../config/excludes.js';
 import { recordRun } from '../metrics.js';
-import { KeyedQueue } from '../review/lock.js';
 import type { Analyzer, RunReport } from '../review/ports.js';
 import { runReview } from '../review/run-review.js';
-import { createCheckSink, type CheckRunTracker } from './check-reporter.js';
+import { LocalSerializer, type RunSerializer } from '../review/serialize.js';
+import { completeAbandonedCheckRun, createCheckSink, type CheckRunTracker, type CheckSinkOptions } from './check-reporter.js';
 import { hardenClient, type GitHubClient, type RepoRef, type RetryOptions } from './client.js';
 import { loadRepoConfig, type ConfigReader } from './config.js';
 import { findPullRequestsForSha } from './pull-requests.js';
@@ -19,6 +19,8 @@ import { createReviewSink, type PullRequestStateData } from './review-reporter.j
 export interface EventContext extends ConfigReader {
   readonly octokit: GitHubClient;
   readonly log: Logger;
+  /** The webhook delivery's id (`X-GitHub-Delivery`), when the run comes from one. */
+  readonly id?: string;
   /** The webhook's payload: its installation is where an open check run is completed from later. */
   readonly payload?: { readonly installation?: { readonly id: number } | undefined };
 }
@@ -37,6 +39,18 @@ export interface RunDeps {
   readonly refusals?: RefusalBudget;
   /** The record of check runs created and not completed yet (see src/github/stale-check-runs.ts). */
   readonly openRuns?: OpenCheckRuns;
+  /** How the runs of one pull request take turns (default: in this process, {@link LocalSerializer}). */
+  readonly serializer?: RunSerializer;
+  /**
+   * The id of the run of a delivery's pull request and commit, and whether an earlier attempt of
+   * the same run may have started it (a queued job retried after its worker died): its check run
+   * and review are then looked for and adopted. Default: a new id, nothing to adopt.
+   */
+  readonly runIdentity?: (
+    context: EventContext,
+    pullNumber: number,
+    headSha: string,
+  ) => { readonly runId: string; readonly resume: boolean };
 }
 
 /** Which pull request and commit to review, and why. */
@@ -49,79 +63,77 @@ export interface ReviewRequest {
   readonly trigger: string;
 }
 
-const queue = new KeyedQueue();
-/** Per pull request, the run waiting in the queue (not started yet), by commit. */
-const waiting = new Map<string, { readonly headSha: string; readonly report: Promise<RunReport> }>();
+/** The serializer of runs that were given none: this process's. */
+const localRuns = new LocalSerializer();
 
 /**
- * reviewPullRequest runs one review of a pull request's commit. Runs for the same pull request are
- * queued one after the other (in this process), so a second run sees the first one's threads. A
- * request for a commit that already has a run waiting in the queue joins that run instead of
- * queueing another (`/recheck` spam, a redelivered push): one check run, one answer.
+ * reviewPullRequest runs one review of a pull request's commit. Runs for the same pull request take
+ * turns (see {@link RunSerializer}), so a second run sees the first one's threads; a request absorbed
+ * by another request of the same pull request resolves with undefined.
  */
-export function reviewPullRequest(context: EventContext, request: ReviewRequest, deps: RunDeps): Promise<RunReport> {
+export function reviewPullRequest(context: EventContext, request: ReviewRequest, deps: RunDeps): Promise<RunReport | undefined> {
   const { repo, pullNumber } = request;
   const log = context.log.child({ pr: `${repo.owner}/${repo.repo}#${pullNumber}`, sha: request.headSha, trigger: request.trigger });
   const key = `${repo.owner}/${repo.repo}#${pullNumber}`.toLowerCase();
-  const queued = waiting.get(key);
-  if (queued && queued.headSha === request.headSha) {
-    log.info('joined the queued run of the same commit');
-    return queued.report;
-  }
   const octokit = hardenClient(context.octokit, deps.requestTimeoutMs);
   const retry = deps.retry ? { retry: deps.retry } : {};
-  const report: Promise<RunReport> = queue.run(key, () => {
-    if (waiting.get(key)?.report === report) waiting.delete(key);
+  // Marks this run's check run and review, to find them when GitHub's answer to a write is lost.
+  const { runId, resume } = deps.runIdentity?.(context, pullNumber, request.headSha) ?? { runId: randomUUID(), resume: false };
+  const checkOptions: CheckSinkOptions = { octokit, repo, pullNumber, runId, resume, ...retry, ...tracking(context, repo, deps) };
+  const run = async (): Promise<RunReport> => {
     // The review state rides along with the package files (one GraphQL request instead of two).
     let prefetched: PullRequestStateData | undefined;
-    // Marks this run's check run and review, to find them when GitHub's answer to a write is lost.
-    const runId = randomUUID();
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
-    return runReview(
-      { owner: repo.owner, repo: repo.repo, pullNumber, headSha: request.headSha, htmlUrl: request.htmlUrl, trigger: request.trigger },
-      {
-        source: createPullRequestSource({
-          octokit,
-          repo,
-          pullNumber,
-          loadConfig: () => loadRepoConfig(context, octokit, repo),
-          onReviewState: (state) => (prefetched = state),
-          ...retry,
-        }),
-        analyze: deps.analyze,
-        ...(deps.matchPaths ? { matchPaths: deps.matchPaths } : {}),
-        checks: createCheckSink({ octokit, repo, pullNumber, runId, ...retry, ...tracking(context, repo, deps) }),
-        reviews: createReviewSink({ octokit, repo, pullNumber, runId, prefetched: () => prefetched, ...retry }),
-        log,
-      },
-    ).then(
-      (done) => {
-        recordRun(
-          done.conclusion,
-          seconds(),
-          done.findingsInDiff.map((f) => f.rule),
-        );
-        log.info(
-          {
-            conclusion: done.conclusion,
-            comments: done.commentsPosted,
-            listed: done.listedInBody,
-            resolved: done.threadsResolved,
-            ms: Math.round(seconds() * 1000),
-          },
-          'run finished',
-        );
-        return done;
-      },
-      (error: unknown) => {
-        recordRun('error', seconds());
-        throw error;
-      },
-    );
+    try {
+      const done = await runReview(
+        { owner: repo.owner, repo: repo.repo, pullNumber, headSha: request.headSha, htmlUrl: request.htmlUrl, trigger: request.trigger },
+        {
+          source: createPullRequestSource({
+            octokit,
+            repo,
+            pullNumber,
+            loadConfig: () => loadRepoConfig(context, octokit, repo),
+            onReviewState: (state) => (prefetched = state),
+            ...retry,
+          }),
+          analyze: deps.analyze,
+          ...(deps.matchPaths ? { matchPaths: deps.matchPaths } : {}),
+          checks: createCheckSink(checkOptions),
+          reviews: createReviewSink({ octokit, repo, pullNumber, runId, resume, prefetched: () => prefetched, ...retry }),
+          log,
+        },
+      );
+      recordRun(
+        done.conclusion,
+        seconds(),
+        done.findingsInDiff.map((f) => f.rule),
+      );
+      const ms = Math.round(seconds() * 1000);
+      const fields = {
+        conclusion: done.conclusion,
+        comments: done.commentsPosted,
+        listed: done.listedInBody,
+        resolved: done.threadsResolved,
+        ms,
+      };
+      log.info(fields, 'run finished');
+      return done;
+    } catch (error) {
+      recordRun('error', seconds());
+      throw error;
+    }
+  };
+  const turn = (deps.serializer ?? localRuns).run(key, request.headSha, run, log);
+  if (!resume) return turn;
+  // A retried run that a newer request absorbed: its dead predecessor's check run must not stay open.
+  return turn.then(async (report) => {
+    const summary = 'A newer push or request for this pull request was analysed instead of this one.';
+    if (report === undefined && (await completeAbandonedCheckRun(checkOptions, request.headSha, summary))) {
+      log.info('completed the check run of an abandoned attempt');
+    }
+    return report;
   });
-  waiting.set(key, { headSha: request.headSha, report });
-  return report;
 }
 
 /** The check-run tracker of a run: records open check runs with the installation that can complete them. */
@@ -150,12 +162,12 @@ export interface CommitRequest {
  * reviewCommit reviews a commit in every open pull request it heads: those the event listed, or,
  * when it listed none (a fork), those found by head commit.
  */
-export async function reviewCommit(context: EventContext, request: CommitRequest, deps: RunDeps): Promise<RunReport[]> {
+export async function reviewCommit(context: EventContext, request: CommitRequest, deps: RunDeps): Promise<Array<RunReport | undefined>> {
   const { repo, headSha } = request;
   const octokit = hardenClient(context.octokit, deps.requestTimeoutMs);
   const numbers = request.listed.length > 0 ? request.listed : await findPullRequestsForSha(octokit, repo, headSha, deps.retry);
   if (numbers.length === 0) context.log.info({ sha: headSha }, 'skipped: no open pull request has this head commit');
-  const reports: RunReport[] = [];
+  const reports: Array<RunReport | undefined> = [];
   for (const pullNumber of numbers) {
     reports.push(await reviewPullRequest(context, { repo, pullNumber, headSha, htmlUrl: request.htmlUrl, trigger: request.trigger }, deps));
   }

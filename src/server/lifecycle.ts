@@ -10,20 +10,31 @@ export type ReadinessCheck = () => Promise<void>;
 /** What `/ready` answers. */
 export interface Readiness {
   readonly ready: boolean;
+  /** Set when an optional check failed: the server still works, with less (what, and why). */
+  readonly degraded?: readonly string[];
   /** Each check's outcome: "ok", or why not. */
   readonly checks: Record<string, string>;
 }
 
+/** Options of a readiness check. */
+export interface ReadinessCheckOptions {
+  /**
+   * The check is optional: when it fails the server is still ready, degraded, and this says how
+   * (e.g. "webhooks are handled in this process").
+   */
+  readonly degradedMeans?: string;
+}
+
 /** Registered readiness checks and shutdown tasks. */
 export class Lifecycle {
-  readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #checks = new Map<string, { readonly check: ReadinessCheck; readonly degradedMeans?: string }>();
   readonly #shutdown: Array<() => Promise<void>> = [];
   readonly #inFlight = new Set<Promise<unknown>>();
   #cached: { at: number; readiness: Promise<Readiness> } | undefined;
 
   /** Adds (or replaces) a named readiness check. */
-  addReadinessCheck(name: string, check: ReadinessCheck): void {
-    this.#checks.set(name, check);
+  addReadinessCheck(name: string, check: ReadinessCheck, options: ReadinessCheckOptions = {}): void {
+    this.#checks.set(name, { check, ...options });
     this.#cached = undefined;
   }
 
@@ -39,8 +50,10 @@ export class Lifecycle {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const readiness = (async (): Promise<Readiness> => {
       const checks: Record<string, string> = {};
+      const degraded: string[] = [];
+      let ready = true;
       await Promise.all(
-        [...this.#checks].map(async ([name, check]) => {
+        [...this.#checks].map(async ([name, { check, degradedMeans }]) => {
           let timer: NodeJS.Timeout | undefined;
           const limit = new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -50,17 +63,19 @@ export class Lifecycle {
             checks[name] = 'ok';
           } catch (error) {
             checks[name] = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
+            if (degradedMeans === undefined) ready = false;
+            else degraded.push(`${name}: ${degradedMeans}`);
           } finally {
             clearTimeout(timer);
           }
         }),
       );
-      return { ready: Object.values(checks).every((outcome) => outcome === 'ok'), checks };
+      return { ready, ...(degraded.length > 0 ? { degraded } : {}), checks };
     })();
     // A ready answer is reused for a while (each check costs a GitHub request); a failing one is asked again next time.
     this.#cached = { at: now, readiness };
     void readiness.then((answer) => {
-      if (!answer.ready && this.#cached?.readiness === readiness) this.#cached = undefined;
+      if ((!answer.ready || answer.degraded) && this.#cached?.readiness === readiness) this.#cached = undefined;
     });
     return readiness;
   }

@@ -5,11 +5,12 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createNodeMiddleware, createProbot, ProbotOctokit, type Probot } from 'probot';
-import { pacingPlugin, THROTTLE_WITHOUT_PACING, WritePacer } from '../github/pacing.js';
+import { pacingPlugin, THROTTLE_WITHOUT_PACING, WritePacer, type PacerOptions } from '../github/pacing.js';
 import { createBodyGuard, DEFAULT_BODY_LIMITS, type BodyLimits } from './body-limit.js';
 import { registry } from '../metrics.js';
 import { lifecycle } from './lifecycle.js';
 import { createLog } from './log.js';
+import { probotEnvironment } from './dotenv.js';
 
 /** The webhook path when WEBHOOK_PATH is not set (@octokit/webhooks' default, as Probot's). */
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -39,7 +40,8 @@ export interface RunningServer {
 
 /** startServer loads the app into Probot and listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const probot = options.probot ?? createProbot({ overrides: { log: await createLog(), Octokit: pacedOctokit() } });
+  const probot =
+    options.probot ?? createProbot({ env: probotEnvironment(), overrides: { log: await createLog(), Octokit: pacedOctokit() } });
   // Ready means the App can authenticate to GitHub (its key and id work, GitHub answers).
   lifecycle.addReadinessCheck('GitHub auth', async () => {
     const octokit = await probot.auth();
@@ -94,10 +96,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /**
  * Probot's client with leakhound's write pacing (src/github/pacing.ts) in place of
- * plugin-throttling's, which paced every GraphQL query like a write.
+ * plugin-throttling's, which paced every GraphQL query like a write; with a Bottleneck Redis
+ * connection, the pacing holds across the fleet.
  */
-function pacedOctokit(): typeof ProbotOctokit {
-  const pacer = new WritePacer();
+export function pacedOctokit(options: PacerOptions = {}): typeof ProbotOctokit {
+  const pacer = new WritePacer(options);
   return ProbotOctokit.plugin(pacingPlugin(pacer) as never).defaults((options: { throttle?: object }) => ({
     ...options,
     throttle: { ...(options.throttle ?? {}), ...THROTTLE_WITHOUT_PACING },

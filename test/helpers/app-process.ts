@@ -42,10 +42,16 @@ export interface StartAppOptions {
   readonly port?: number;
   /** The server script to run (default: this build's src/bin/server.js; an installed package's otherwise). */
   readonly entry?: string;
+  /** Arguments after the script. */
+  readonly args?: readonly string[];
+  /** A process that serves no HTTP (a worker) is started once it prints a line matching this. */
+  readonly readyLine?: RegExp;
 }
 
 /** The compiled server entry point, next to this helper's compiled output (works from dist/ and .build/app/). */
 export const SERVER_ENTRY = fileURLToPath(new URL('../../src/bin/server.js', import.meta.url));
+/** The compiled CLI entry point (`leakhound worker` runs through it). */
+export const CLI_ENTRY = fileURLToPath(new URL('../../src/bin/leakhound.js', import.meta.url));
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -87,7 +93,11 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     LEAKHOUND_CATCH_UP_EVERY_MS: '0',
     ...options.env,
   };
-  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY, ...(options.args ?? [])], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString('utf8')));
@@ -112,11 +122,15 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
       await stop();
       throw new Error(`the app exited with ${child.exitCode}:\n${output.join('')}`);
     }
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/ping`);
-      if ((await res.text()) === 'PONG') break;
-    } catch {
-      // not listening yet
+    if (options.readyLine) {
+      if (options.readyLine.test(output.join(''))) break;
+    } else {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/ping`);
+        if ((await res.text()) === 'PONG') break;
+      } catch {
+        // not listening yet
+      }
     }
     if (Date.now() > deadline) {
       await stop();
@@ -125,6 +139,21 @@ export async function startApp(options: StartAppOptions): Promise<AppProcess> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { port, child, cwd, output, stop };
+}
+
+/** Options of {@link startWorker}: those of {@link startApp} that a worker has. */
+export type StartWorkerOptions = Omit<StartAppOptions, 'entry' | 'args' | 'readyLine' | 'port'> & { readonly redisUrl: string };
+
+/** startWorker runs `leakhound worker` (the fleet mode's worker) against `redisUrl`. */
+export function startWorker(options: StartWorkerOptions): Promise<AppProcess> {
+  const { redisUrl, ...rest } = options;
+  return startApp({
+    ...rest,
+    entry: CLI_ENTRY,
+    args: ['worker'],
+    readyLine: /leakhound worker started/,
+    env: { REDIS_URL: redisUrl, ...options.env },
+  });
 }
 
 /** sendWebhook delivers a signed webhook as GitHub does; `badSignature` signs with the wrong secret. */
