@@ -4,7 +4,9 @@
  * worker killed mid-run loses nothing, and a receiver without Redis handles deliveries itself.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { EventQueue } from '../src/fleet/event-queue.js';
@@ -15,7 +17,7 @@ import { commandConnection } from '../src/fleet/redis.js';
 import type { RunReport } from '../src/review/ports.js';
 import { APP_ID, appKeys, webhook } from './helpers/app-harness.js';
 import { fakeWithPullRequest } from './helpers/app-fixtures.js';
-import { finishedRuns, sendWebhook, startApp, startWorker, waitUntil, type AppProcess } from './helpers/app-process.js';
+import { CLI_ENTRY, finishedRuns, sendWebhook, startApp, startWorker, waitUntil, type AppProcess } from './helpers/app-process.js';
 import { NO_REDIS, startRedis, type RedisServer } from './helpers/redis.js';
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -230,5 +232,18 @@ describe('fleet mode', { skip: NO_REDIS, timeout: 120_000 }, () => {
         await fake.stop();
       }
     });
+  });
+});
+
+describe('leakhound worker', () => {
+  it('refuses to start without Redis and the App credentials, and says what is missing', () => {
+    const result = spawnSync(process.execPath, [CLI_ENTRY, 'worker'], {
+      env: { PATH: process.env.PATH ?? '' },
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /set REDIS_URL, APP_ID and PRIVATE_KEY \(or PRIVATE_KEY_PATH\)/);
   });
 });

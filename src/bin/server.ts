@@ -9,7 +9,7 @@
  */
 import { run } from 'probot';
 import leakhound from '../index.js';
-import { lifecycle } from '../server/lifecycle.js';
+import { lifecycle, stopOnSignals } from '../server/lifecycle.js';
 import { createLog } from '../server/log.js';
 import { hasAppCredentials, loadDotEnv } from '../server/dotenv.js';
 import { DEFAULT_WEBHOOK_PATH, startServer } from '../server/start.js';
@@ -21,9 +21,6 @@ const env = process.env;
 const hasCredentials = hasAppCredentials(env);
 // Probot's defaults: JSON logs in production, readable ones elsewhere (Probot's own run too).
 env.LOG_FORMAT ||= env.NODE_ENV === 'production' ? 'json' : 'pretty';
-
-/** How long in-flight webhooks may take to finish after SIGTERM (default 20 s; orchestrators kill at 30 s). */
-const graceMs = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) > 0 ? Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS) : 20_000;
 
 if (!hasCredentials) {
   // Probot would make the channel itself, but only after rendering its "use an existing App" page,
@@ -50,26 +47,13 @@ if (!hasCredentials) {
         running.probot.log,
       )
     : undefined;
-  let stopping = false;
-  /**
-   * Graceful stop: accept nothing new, give in-flight webhooks (and their runs) the grace period,
-   * then complete every check run still held as neutral with Re-run, stop the workers, exit.
-   */
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    running.probot.log.info(`${signal}: stopping; in-flight runs have ${graceMs} ms to finish`);
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    // Webhooks are answered before their runs end: wait for the runs (tracked by the lifecycle) too.
-    void Promise.race([Promise.all([stopForwarding?.(), running.close(), lifecycle.idle()]).catch(() => undefined), grace])
-      .then(() => lifecycle.shutdown())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // Graceful stop: accept nothing new; webhooks are answered before their runs end, so wait for the
+  // runs (tracked by the lifecycle) too; then complete every check run still held, stop, exit.
+  stopOnSignals({
+    inFlight: 'in-flight runs',
+    log: running.probot.log,
+    drain: () => Promise.all([stopForwarding?.(), running.close(), lifecycle.idle()]),
+  });
 }
 
 /** Whether the setup flow should make a smee.io channel: Probot's own conditions for making one. */

@@ -11,7 +11,7 @@
 import { createProbot } from 'probot';
 import { pacingConnection, startFleetWorker } from '../fleet/modes.js';
 import { hasAppCredentials, loadDotEnv, probotEnvironment } from '../server/dotenv.js';
-import { lifecycle } from '../server/lifecycle.js';
+import { stopOnSignals } from '../server/lifecycle.js';
 import { createLog } from '../server/log.js';
 import { pacedOctokit } from '../server/start.js';
 
@@ -44,22 +44,7 @@ export async function runWorker(err: (text: string) => void): Promise<number | u
     ...(lockDurationMs ? { lockDurationMs } : {}),
   });
   log.info('leakhound worker started: taking queued deliveries');
-  const graceMs = positive('LEAKHOUND_SHUTDOWN_GRACE_MS') ?? 20_000;
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping; running deliveries have ${graceMs} ms to finish`);
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    // A job still running when the grace ends is given to another worker by the stalled-job check.
-    void Promise.race([worker.close().catch(() => undefined), grace])
-      .then(() => lifecycle.shutdown())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // A job still running when the grace period ends is given to another worker by the stalled-job check.
+  stopOnSignals({ inFlight: 'running deliveries', log, drain: () => worker.close() });
   return undefined;
 }

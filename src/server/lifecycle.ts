@@ -108,3 +108,42 @@ export class Lifecycle {
 
 /** The process's lifecycle: the server reads it, the app registers into it. */
 export const lifecycle = new Lifecycle();
+
+/** How long in-flight work may take after SIGTERM: LEAKHOUND_SHUTDOWN_GRACE_MS, default 20 s (orchestrators kill at 30 s). */
+export function shutdownGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS);
+  return value > 0 ? value : 20_000;
+}
+
+/** Options of {@link stopOnSignals}. */
+export interface GracefulStop {
+  /** Stops taking new work and resolves once the work in hand is done. */
+  readonly drain: () => Promise<unknown>;
+  /** The work the grace period is for, as the log names it ("in-flight runs"). */
+  readonly inFlight: string;
+  readonly log: { info(message: string): void };
+  readonly graceMs?: number;
+}
+
+/**
+ * On SIGTERM or SIGINT: drain within the grace period, then run the lifecycle's shutdown tasks
+ * (complete the check runs still held, stop the analysis workers) and exit, 0 or 1 if they failed.
+ */
+export function stopOnSignals(options: GracefulStop): void {
+  const graceMs = options.graceMs ?? shutdownGraceMs();
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    options.log.info(`${signal}: stopping; ${options.inFlight} have ${graceMs} ms to finish`);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    void Promise.race([options.drain().catch(() => undefined), grace])
+      .then(() => lifecycle.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
