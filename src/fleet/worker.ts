@@ -12,7 +12,7 @@ import type { EventContext } from '../github/run.js';
 import { messageOf } from '../review/stage.js';
 import { EVENT_QUEUE, forgetDelivery, JOB_ATTEMPTS, type QueuedEvent } from './event-queue.js';
 
-/** Options of {@link startEventWorker}. */
+/** Options of {@link createEventWorker}. */
 export interface EventWorkerOptions {
   /** A BullMQ worker connection (src/fleet/redis.ts `workerConnection`). */
   readonly connection: Redis;
@@ -30,7 +30,7 @@ export interface EventWorkerOptions {
   readonly log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
-/** A started worker. */
+/** The consumer of the event queue. */
 export interface EventWorker {
   /**
    * The run identity of a delivery's run (for `RunDeps.runIdentity`): the same on every attempt of

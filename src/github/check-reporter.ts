@@ -7,6 +7,8 @@ import { NO_AUTOMATIC_RETRY, writeOnce } from './write-once.js';
 export const CHECK_NAME = 'leakhound';
 /** The identifier of the "Re-run" button on a completed check run. */
 export const RERUN_ACTION = 'rerun';
+/** The "Re-run" button a completed check run offers (its clicks come back as `check_run.requested_action`). */
+export const RERUN_BUTTON = { label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION } as const;
 /** GitHub accepts at most 50 annotations per request; further ones are appended by updates. */
 export const ANNOTATIONS_PER_REQUEST = 50;
 
@@ -95,9 +97,7 @@ export async function completeAbandonedCheckRun(options: CheckSinkOptions, headS
         conclusion: 'neutral',
         completed_at: (options.now ?? (() => new Date()))().toISOString(),
         output: { title: 'Superseded', summary },
-        ...(options.rerunButton === false
-          ? {}
-          : { actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }] }),
+        ...(options.rerunButton === false ? {} : { actions: [RERUN_BUTTON] }),
       }),
     options.retry,
   );
@@ -140,9 +140,7 @@ function checkRunHandle(options: CheckSinkOptions, checkRunId: number, now: () =
               ...(result.text !== undefined ? { text: result.text } : {}),
               ...(last.length > 0 ? { annotations: last.map(toApiAnnotation) } : {}),
             },
-            ...(options.rerunButton === false
-              ? {}
-              : { actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }] }),
+            ...(options.rerunButton === false ? {} : { actions: [RERUN_BUTTON] }),
           }),
         options.retry,
       );

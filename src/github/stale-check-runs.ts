@@ -4,7 +4,7 @@
  * {@link OpenCheckRuns}.
  */
 import { messageOf, statusOf } from '../review/stage.js';
-import { RERUN_ACTION } from './check-reporter.js';
+import { RERUN_BUTTON } from './check-reporter.js';
 import type { GitHubClient } from './client.js';
 import { processAlive, THIS_PROCESS, type OpenCheckRun, type OpenCheckRuns } from './open-check-runs.js';
 
@@ -73,7 +73,7 @@ export async function sweepStaleCheckRuns(options: SweepOptions): Promise<number
             title: 'leakhound did not finish this run',
             summary: `Nothing was reported for this commit: ${reason}.\n\nUse **Re-run** (or comment \`/recheck\` on the pull request) to analyse it again.`,
           },
-          actions: [{ label: 'Re-run', description: 'Analyse this commit again', identifier: RERUN_ACTION }],
+          actions: [RERUN_BUTTON],
         });
         completed++;
         log.info({ ...where, reason }, 'completed a stale check run');
