@@ -21,6 +21,7 @@ import type { RunSerializer } from './review/serialize.js';
 import type { EventQueue } from './fleet/event-queue.js';
 import { DEGRADED_WITHOUT_REDIS, viaQueue } from './fleet/receiver.js';
 import { lifecycle } from './server/lifecycle.js';
+import { envNumber } from './server/dotenv.js';
 import { join } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
 
@@ -65,11 +66,6 @@ export interface LeakhoundOptions {
 function defaultOpenRunsFile(): string {
   const dir = process.env.LEAKHOUND_STATE_DIR || join(tmpdir(), `leakhound-${process.env.APP_ID ?? 'app'}`);
   return join(dir, 'open-check-runs.json');
-}
-
-function envNumber(name: string): number | undefined {
-  const value = Number(process.env[name]);
-  return process.env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** Per-run analysis bounds of the server (see docs/github-app.md, "Limits"). */

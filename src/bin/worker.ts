@@ -10,7 +10,7 @@
  */
 import { createProbot } from 'probot';
 import { pacingConnection, startFleetWorker } from '../fleet/modes.js';
-import { hasAppCredentials, loadDotEnv, probotEnvironment } from '../server/dotenv.js';
+import { envNumber, hasAppCredentials, loadDotEnv, probotEnvironment } from '../server/dotenv.js';
 import { stopOnSignals } from '../server/lifecycle.js';
 import { createLog } from '../server/log.js';
 import { pacedOctokit } from '../server/start.js';
@@ -34,9 +34,8 @@ export async function runWorker(err: (text: string) => void): Promise<number | u
     env: probotEnvironment(env),
     overrides: { log, Octokit: pacedOctokit({ connection: pacingConnection(redisUrl, log) }) },
   });
-  const positive = (name: string): number | undefined => (Number(env[name]) > 0 ? Number(env[name]) : undefined);
-  const concurrency = positive('LEAKHOUND_WORKER_CONCURRENCY');
-  const lockDurationMs = positive('LEAKHOUND_JOB_LOCK_MS');
+  const concurrency = envNumber('LEAKHOUND_WORKER_CONCURRENCY');
+  const lockDurationMs = envNumber('LEAKHOUND_JOB_LOCK_MS');
   const worker = await startFleetWorker({
     redisUrl,
     probot,

@@ -71,19 +71,13 @@ export class EventQueue {
   }
 
   /** Forgets a delivery id, so that a redelivery of it is queued again. */
-  async forget(id: string): Promise<void> {
-    await this.#redis.del(deliveryKey(id));
+  forget(id: string): Promise<void> {
+    return forgetDelivery(this.#redis, id);
   }
 
   /** Answers when Redis does (for `/ready`). */
   async ping(): Promise<void> {
     await this.#redis.ping();
-  }
-
-  /** Jobs waiting or running (for metrics and tests). */
-  async depth(): Promise<number> {
-    const counts = await this.#queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    return Object.values(counts).reduce((sum, n) => sum + n, 0);
   }
 
   async close(): Promise<void> {

@@ -3,13 +3,16 @@
  * is away (a webhook receiver falls back to handling the delivery itself), one for BullMQ's
  * blocking worker connection (which must wait and reconnect instead).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 
 /** The prefix of every key leakhound keeps in Redis (BullMQ's queue keys have their own). */
 export const KEY_PREFIX = 'leakhound:';
 
 /** How long one command may wait for Redis before the caller is told it failed. */
 const COMMAND_TIMEOUT_MS = 2000;
+
+/** Reconnect after 200 ms, 400 ms, … up to every 2 s, for as long as it takes. */
+const reconnect = (times: number): number => Math.min(times * 200, 2000);
 
 /** The log connections report to. */
 export interface RedisLog {
@@ -27,7 +30,7 @@ export function commandConnection(url: string, log?: RedisLog): Redis {
       maxRetriesPerRequest: 1,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: COMMAND_TIMEOUT_MS,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
+      retryStrategy: reconnect,
     }),
     log,
   );
@@ -35,8 +38,7 @@ export function commandConnection(url: string, log?: RedisLog): Redis {
 
 /** A connection for BullMQ's workers: commands wait for Redis to come back (BullMQ requires it). */
 export function workerConnection(url: string, log?: RedisLog): Redis {
-  const options: RedisOptions = { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2000) };
-  return withLog(new Redis(url, options), log);
+  return withLog(new Redis(url, { maxRetriesPerRequest: null, retryStrategy: reconnect }), log);
 }
 
 /** Whether a connection lost Redis and has not got it back: its commands would only wait to fail. */

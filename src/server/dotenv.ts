@@ -9,6 +9,12 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) Object.assign(process.env, parseEnv(readFileSync(file, 'utf8')));
 }
 
+/** A positive number from an environment variable, or undefined when it is unset, zero, negative or not a number. */
+export function envNumber(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = Number(env[name]);
+  return env[name] && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 /** Whether the environment holds the App's credentials (its id and private key). */
 export function hasAppCredentials(env: NodeJS.ProcessEnv): boolean {
   return !!env.APP_ID && !!(env.PRIVATE_KEY || env.PRIVATE_KEY_PATH);

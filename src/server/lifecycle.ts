@@ -3,6 +3,7 @@
  * and shutdown (on SIGTERM, after in-flight webhooks had their grace period, every registered task
  * runs: the App completes the check runs it still holds and stops its workers).
  */
+import { envNumber } from './dotenv.js';
 
 /** A readiness check: resolves when ready, throws (with the reason) when not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -111,8 +112,7 @@ export const lifecycle = new Lifecycle();
 
 /** How long in-flight work may take after SIGTERM: LEAKHOUND_SHUTDOWN_GRACE_MS, default 20 s (orchestrators kill at 30 s). */
 export function shutdownGraceMs(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.LEAKHOUND_SHUTDOWN_GRACE_MS);
-  return value > 0 ? value : 20_000;
+  return envNumber('LEAKHOUND_SHUTDOWN_GRACE_MS', env) ?? 20_000;
 }
 
 /** Options of {@link stopOnSignals}. */
