@@ -19,7 +19,6 @@ import type { PackageFunc, PackageIndex } from './package-index.js';
 import type { SyntaxNode } from './parser.js';
 import { enclosingFunction, type Binding } from './scope.js';
 import { argumentsOf, isBuiltin, referencesTo, unparen } from './syntax.js';
-import { typeFromNode } from './types.js';
 
 /** What a function does with one of its channel parameters. */
 export interface ChannelUse {
@@ -181,7 +180,7 @@ export function channelField(pkg: PackageIndex, key: FieldKey): ChannelField | u
 
 function computeChannelField(pkg: PackageIndex, key: FieldKey): ChannelField | undefined {
   const decl = pkg.types.get(key.typeName);
-  const struct = decl ? typeFromNode(decl.typeNode) : undefined;
+  const struct = decl ? pkg.declaredType(key.typeName) : undefined;
   const field = struct?.kind === 'struct' ? struct.fields.find((f) => f.name === key.field) : undefined;
   if (!field || pkg.underlying(field.type).kind !== 'chan') return undefined;
   const uses: FieldChannelUse[] = [];

@@ -6,6 +6,32 @@ export interface LineColumn {
   readonly column: number;
 }
 
+/** Sibling nodes in source order with their offsets, read from the tree once. */
+export interface NodeList {
+  readonly nodes: readonly SyntaxNode[];
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+/** Reads a node's named children and their offsets. */
+export function namedChildList(parent: SyntaxNode): NodeList {
+  const nodes = parent.namedChildren;
+  return { nodes, starts: nodes.map((n) => n.startIndex), ends: nodes.map((n) => n.endIndex) };
+}
+
+/** The position in a {@link NodeList} of the node that contains an offset, or -1 (a binary search). */
+export function indexContaining(list: NodeList, offset: number): number {
+  const { starts, ends } = list;
+  let low = 0;
+  let high = ends.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((ends[mid] ?? 0) <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low < ends.length && (starts[low] ?? Infinity) <= offset ? low : -1;
+}
+
 /**
  * GoFile is one parsed Go file with everything rules share: the tree, the nodes of the types any
  * rule asked for (gathered in one native pass), imports, and position helpers.
@@ -21,6 +47,7 @@ export class GoFile {
   private nodeTypes: readonly string[];
   private byType: Map<string, SyntaxNode[]> | undefined;
   private header: { packageName: string; imports: Map<string, string> } | undefined;
+  private topLevelList: NodeList | undefined;
 
   /**
    * `nodeTypes` are the node types rules may ask for; they are gathered lazily, all in one native
@@ -55,6 +82,17 @@ export class GoFile {
   private readHeader(): { packageName: string; imports: Map<string, string> } {
     this.header ??= readHeader(this.root);
     return this.header;
+  }
+
+  /** The file's top-level nodes (package clause, imports, declarations, comments) with their offsets. */
+  get topLevel(): NodeList {
+    this.topLevelList ??= namedChildList(this.root);
+    return this.topLevelList;
+  }
+
+  /** The top-level node (a declaration, usually) that contains an offset. */
+  topLevelAt(offset: number): SyntaxNode | undefined {
+    return this.topLevel.nodes[indexContaining(this.topLevel, offset)];
   }
 
   /** All nodes of a type that was requested when the file was built, in source order. */

@@ -1,8 +1,8 @@
 import type { GoFile } from './go-file.js';
 import type { SyntaxNode } from './parser.js';
 import { Scope } from './scope.js';
-import { isNumericName, typeFromNode, resultTypes, type GoType, type Tri } from './types.js';
-import { WORD_CLASS, WORD_TOKEN } from './words.js';
+import { isNumericName, typeFromNode, resultTypes, UNKNOWN, type GoType, type Tri } from './types.js';
+import { forEachWord, WORD_CLASS } from './words.js';
 
 /** A package-level `var` (one name of a var spec). */
 export interface PackageVar {
@@ -112,20 +112,16 @@ export class PackageIndex {
   }
 
   private collect(file: GoFile): void {
-    // A cursor over the file's top-level declarations; functions and methods (the most numerous)
-    // are named from their source text, which costs no further calls into the parser.
-    const cursor = file.root.walk();
-    if (!cursor.gotoFirstChild()) return;
-    do {
-      const type = cursor.nodeType;
+    // The file's top-level declarations (read once, shared with the scopes); functions and methods
+    // (the most numerous) are named from their source text, which costs no further calls into the parser.
+    for (const decl of file.topLevel.nodes) {
+      const type = decl.type;
       if (type === 'function_declaration') {
-        const decl = cursor.currentNode;
         const name =
-          FUNC_HEADER.exec(file.source.slice(cursor.startIndex, cursor.startIndex + 512))?.[1] ?? decl.childForFieldName('name')?.text;
+          FUNC_HEADER.exec(file.source.slice(decl.startIndex, decl.startIndex + 512))?.[1] ?? decl.childForFieldName('name')?.text;
         if (name && name !== 'init') this.decls.funcs.set(name, { name, file, node: decl, pointerReceiver: false });
       } else if (type === 'method_declaration') {
-        const decl = cursor.currentNode;
-        const header = METHOD_HEADER.exec(file.source.slice(cursor.startIndex, cursor.startIndex + 512));
+        const header = METHOD_HEADER.exec(file.source.slice(decl.startIndex, decl.startIndex + 512));
         const receiver = header ? { typeName: header[2] ?? '', pointer: header[1] === '*' } : receiverOf(decl);
         const name = header?.[3] ?? decl.childForFieldName('name')?.text;
         if (!name || !receiver?.typeName) continue;
@@ -134,19 +130,18 @@ export class PackageIndex {
         list.push(method);
         this.decls.methods.set(receiver.typeName, list);
       } else if (type === 'var_declaration') {
-        for (const spec of specsOf(cursor.currentNode, 'var_spec')) this.addVarSpec(file, spec);
+        for (const spec of specsOf(decl, 'var_spec')) this.addVarSpec(file, spec);
       } else if (type === 'const_declaration') {
-        for (const spec of specsOf(cursor.currentNode, 'const_spec'))
-          for (const n of spec.childrenForFieldName('name')) this.decls.consts.add(n.text);
+        for (const spec of specsOf(decl, 'const_spec')) for (const n of spec.childrenForFieldName('name')) this.decls.consts.add(n.text);
       } else if (type === 'type_declaration') {
-        for (const spec of cursor.currentNode.namedChildren) {
+        for (const spec of decl.namedChildren) {
           if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
           const name = spec.childForFieldName('name')?.text;
           if (name)
             this.decls.types.set(name, { name, file, spec, typeNode: spec.childForFieldName('type'), alias: spec.type === 'type_alias' });
         }
       }
-    } while (cursor.gotoNextSibling());
+    }
   }
 
   private addVarSpec(file: GoFile, spec: SyntaxNode): void {
@@ -224,11 +219,11 @@ export class PackageIndex {
     if (!this.wordIndex) {
       const index = new Map<string, number[]>();
       this.files.forEach((file, f) => {
-        for (const match of file.source.matchAll(WORD_TOKEN)) {
-          const list = index.get(match[0]);
-          if (list) list.push(f, match.index ?? 0);
-          else index.set(match[0], [f, match.index ?? 0]);
-        }
+        forEachWord(file.source, (word, at) => {
+          const list = index.get(word);
+          if (list) list.push(f, at);
+          else index.set(word, [f, at]);
+        });
       });
       this.wordIndex = index;
     }
@@ -243,13 +238,18 @@ export class PackageIndex {
     if (!this.fieldOwners) {
       const owners = new Map<string, number>();
       for (const decl of this.types.values()) {
-        const type = decl.alias ? undefined : typeFromNode(decl.typeNode);
+        const type = decl.alias ? undefined : this.declaredType(decl.name);
         if (type?.kind !== 'struct') continue;
         for (const field of new Set(type.fields.map((f) => f.name))) owners.set(field, (owners.get(field) ?? 0) + 1);
       }
       this.fieldOwners = owners;
     }
     return this.fieldOwners.get(name) ?? 0;
+  }
+
+  /** Where the name of a package-level variable appears in the package's text (not after a `.`); the tree is not asked. */
+  varMentions(name: string): ReadonlyArray<{ readonly file: GoFile; readonly index: number }> {
+    return this.mentions().get(name) ?? [];
   }
 
   /** Where each package-level variable's name appears as a word, found in one pass over each file. */
@@ -286,7 +286,7 @@ export class PackageIndex {
     const decl = this.types.get(type.name);
     if (!decl || seen.has(type.name)) return { kind: 'unknown' };
     seen.add(type.name);
-    return this.resolveUnderlying(this.declaredType(type.name) ?? typeFromNode(decl.typeNode), seen);
+    return this.resolveUnderlying(this.declaredType(type.name) ?? UNKNOWN, seen);
   }
 
   /** The type a package-level type declaration spells out (its node converted once). */
@@ -333,7 +333,7 @@ export class PackageIndex {
         seen.add(type.name);
         const decl = this.types.get(type.name);
         if (!decl) return 'unknown';
-        return this.holdsPointers(typeFromNode(decl.typeNode), seen);
+        return this.holdsPointers(this.declaredType(type.name) ?? UNKNOWN, seen);
       }
       case 'qualified':
         return knownQualifiedPointers(type.pkg, type.name);
@@ -359,7 +359,7 @@ export class PackageIndex {
     const decl = this.types.get(typeName);
     if (!decl || decl.alias || decl.typeNode?.type !== 'struct_type') return false;
     if (decl.spec.childForFieldName('type_parameters')) return false;
-    const type = typeFromNode(decl.typeNode);
+    const type = this.declaredType(typeName) ?? UNKNOWN;
     if (type.kind !== 'struct' || type.fields.length === 0 || type.fields.length > maxFields) return false;
     return type.fields.every((f) => this.isFixedScalar(f.type));
   }
@@ -370,7 +370,7 @@ export class PackageIndex {
     if (type.kind === 'array') return type.length !== undefined && type.length <= 16 && this.isFixedScalar(type.elem, depth + 1);
     if (type.kind === 'named') {
       const decl = this.types.get(type.name);
-      return !!decl && this.isFixedScalar(typeFromNode(decl.typeNode), depth + 1);
+      return !!decl && this.isFixedScalar(this.declaredType(type.name) ?? UNKNOWN, depth + 1);
     }
     return false;
   }
@@ -384,13 +384,13 @@ export class PackageIndex {
   }
 }
 
-const IDENT = '[\\p{L}_][\\p{L}\\p{N}_]*';
+/** An identifier: the word characters of words.ts (Unicode property classes are several times slower). */
+const IDENT = `[A-Za-z_\\u0080-\\uffff][${WORD_CLASS}]*`;
 /** `func Name` at the start of a function declaration. */
-const FUNC_HEADER = new RegExp(`^func\\s+(${IDENT})\\s*[([]`, 'u');
+const FUNC_HEADER = new RegExp(`^func\\s+(${IDENT})\\s*[([]`);
 /** `func (r *T[K]) Name(` at the start of a method declaration: pointer mark, receiver type, method name. */
 const METHOD_HEADER = new RegExp(
   `^func\\s*\\(\\s*(?:${IDENT}\\s+)?(\\*?)\\s*(${IDENT})\\s*(?:\\[[^\\]]*\\])?\\s*\\)\\s*(${IDENT})\\s*[([]`,
-  'u',
 );
 
 /** Pointer content of well-known standard-library types; anything else from another package is unknown. */

@@ -1,4 +1,4 @@
-import type { GoFile } from './go-file.js';
+import { indexContaining, namedChildList, type GoFile, type NodeList } from './go-file.js';
 import type { PackageIndex } from './package-index.js';
 import type { SyntaxNode } from './parser.js';
 import { resultTypes, typeFromNode, UNKNOWN, type GoType } from './types.js';
@@ -25,11 +25,8 @@ export interface Binding {
   readonly func: SyntaxNode | null;
 }
 
-/** A block's statements (or a file's declarations) with their offsets, read from the tree once, and the function holding them. */
-interface StatementList {
-  readonly nodes: readonly SyntaxNode[];
-  readonly starts: readonly number[];
-  readonly ends: readonly number[];
+/** A block's statements with their offsets, read from the tree once, and the function holding them. */
+interface StatementList extends NodeList {
   readonly func: SyntaxNode | null;
 }
 
@@ -80,7 +77,6 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
 export class Scope {
   private readonly resolved = new Map<string, Binding | undefined>();
   private readonly types = new Map<number, GoType>();
-  private topLevel: StatementList | undefined;
   private readonly statementLists = new Map<number, StatementList>();
 
   constructor(
@@ -124,17 +120,15 @@ export class Scope {
 
   /** The start offset of the top-level declaration containing an offset (binary search over the file's children). */
   private topLevelStart(offset: number): number | undefined {
-    this.topLevel ??= this.statementsOf(this.file.root);
-    const i = indexContaining(this.topLevel.ends, this.topLevel.starts, offset);
-    return i < 0 ? undefined : this.topLevel.starts[i];
+    const i = indexContaining(this.file.topLevel, offset);
+    return i < 0 ? undefined : this.file.topLevel.starts[i];
   }
 
-  /** The statements of a statement list (or a file's declarations), their offsets and their function, read from the tree once. */
+  /** The statements of a statement list, their offsets and their function, read from the tree once. */
   private statementsOf(list: SyntaxNode): StatementList {
     let found = this.statementLists.get(list.id);
     if (!found) {
-      const nodes = list.namedChildren;
-      found = { nodes, starts: nodes.map((n) => n.startIndex), ends: nodes.map((n) => n.endIndex), func: enclosingFunction(list) };
+      found = { ...namedChildList(list), func: enclosingFunction(list) };
       this.statementLists.set(list.id, found);
     }
     return found;
@@ -201,7 +195,7 @@ export class Scope {
         const list = this.statementsOf(parent);
         let last = -1;
         for (let m = mentions.length - 1; m >= 0; m--) {
-          const i = indexContaining(list.ends, list.starts, mentions[m] ?? 0);
+          const i = indexContaining(list, mentions[m] ?? 0);
           if (i < 0 || i === last) continue;
           last = i;
           const statement = list.nodes[i];
@@ -413,18 +407,6 @@ export class Scope {
     if (t.kind !== 'struct') return undefined;
     return t.fields.find((f) => f.name === name)?.type;
   }
-}
-
-/** The index of the range (ranges in source order, given by their ends and starts) that contains an offset, or -1. */
-function indexContaining(ends: readonly number[], starts: readonly number[], offset: number): number {
-  let low = 0;
-  let high = ends.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if ((ends[mid] ?? 0) <= offset) low = mid + 1;
-    else high = mid;
-  }
-  return low < ends.length && (starts[low] ?? Infinity) <= offset ? low : -1;
 }
 
 function hasToken(node: SyntaxNode, token: string): boolean {

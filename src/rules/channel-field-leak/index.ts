@@ -1,11 +1,11 @@
 import { channelField, channelFieldOf, type ChannelField, type FieldChannelUse } from '../../analysis/channels.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { Confidence } from '../../model.js';
-import type { PackageIndex } from '../../analysis/package-index.js';
+import type { PackageIndex, PackageType } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingDeclaration, enclosingFunction } from '../../analysis/scope.js';
 import { isTestCode } from '../../analysis/test-code.js';
-import { typeFromNode } from '../../analysis/types.js';
+import { UNKNOWN } from '../../analysis/types.js';
 import { defineRule } from '../define-rule.js';
 import { cancellationWayOut } from '../shared/loops.js';
 
@@ -73,9 +73,11 @@ function packageVerdicts(pkg: PackageIndex): Verdict[] {
   let verdicts = verdictCache.get(pkg);
   if (!verdicts) {
     verdicts = [];
-    for (const [typeName, decl] of pkg.types) {
+    // A channel field needs the `chan` keyword in the package: other packages' types are not followed.
+    const types = pkg.files.some((f) => f.source.includes('chan')) ? pkg.types : new Map<string, PackageType>();
+    for (const [typeName, decl] of types) {
       if (decl.typeNode?.type !== 'struct_type' || decl.file.path.endsWith('_test.go')) continue;
-      const type = typeFromNode(decl.typeNode);
+      const type = pkg.declaredType(typeName) ?? UNKNOWN;
       if (type.kind !== 'struct') continue;
       for (const field of type.fields) {
         if (pkg.underlying(field.type).kind !== 'chan' || !sentOrReceivedInText(pkg, field.name)) continue;

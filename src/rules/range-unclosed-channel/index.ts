@@ -71,7 +71,7 @@ export default defineRule({
     // An early exit on the text: the channel must be made (`make(chan …)`) in the declaration that ranges over it.
     const makes = [...file.source.matchAll(MAKE_CHAN)].map((m) => m.index ?? 0);
     if (makes.length === 0) return;
-    const decls = file.root.namedChildren.filter((d) => makes.some((i) => i >= d.startIndex && i < d.endIndex));
+    const decls = [...new Set(makes.map((at) => file.topLevelAt(at)))].filter((d) => d !== undefined);
     for (const loop of file.nodesMatching(/\bfor\b/g, 'for_statement')) {
       if (!decls.some((d) => loop.startIndex >= d.startIndex && loop.endIndex <= d.endIndex)) continue;
       const clause = loop.namedChildren.find((c) => c.type === 'range_clause');

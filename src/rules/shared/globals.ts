@@ -76,7 +76,8 @@ export function mayBeShadowed(file: GoFile, ident: SyntaxNode): boolean {
     const checks = (directChecks.get(file) ?? 0) + 1;
     directChecks.set(file, checks);
     if (checks <= DIRECT_CHECKS) return true;
-    decls = file.root.namedChildren.map((d) => ({ start: d.startIndex, end: d.endIndex, names: new Set<string>() }));
+    const { starts, ends } = file.topLevel;
+    decls = starts.map((start, i) => ({ start, end: ends[i] ?? start, names: new Set<string>() }));
     for (const node of file.root.descendantsOfType(DECLARING)) {
       const owner = findDecl(decls, node.startIndex);
       if (owner) for (const name of namesDeclaredBy(node)) owner.names.add(name);

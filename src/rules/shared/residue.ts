@@ -131,7 +131,7 @@ function constValueNode(scope: Scope, pkg: PackageIndex, ident: SyntaxNode): Syn
   if (binding) return binding.declNode.parent?.type === 'const_spec' ? specValue(binding.declNode.parent, ident.text) : null;
   if (!pkg.consts.has(ident.text)) return null;
   for (const file of pkg.files) {
-    for (const decl of file.root.namedChildren) {
+    for (const decl of file.topLevel.nodes) {
       if (decl.type !== 'const_declaration') continue;
       for (const spec of decl.descendantsOfType('const_spec')) {
         if (spec.childrenForFieldName('name').some((name) => name.text === ident.text)) return specValue(spec, ident.text);

@@ -3,7 +3,8 @@ import { frequencyModel } from '../../analysis/frequency.js';
 import type { PackageFunc, PackageIndex } from '../../analysis/package-index.js';
 import { receiverOf } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
-import { typeFromNode } from '../../analysis/types.js';
+import { UNKNOWN } from '../../analysis/types.js';
+import { wordsBetween } from '../../analysis/words.js';
 import { defineRule } from '../define-rule.js';
 import { isTestFile } from '../shared/globals.js';
 import { argumentsOf, referencesTo, unparen, walkSameFunction } from '../../analysis/syntax.js';
@@ -48,8 +49,19 @@ export default defineRule({
   mustContain: ['&'],
   check({ file, pkg, report }) {
     if (pkg.types.size === 0 || isTestFile(file)) return;
-    // The package index already holds every function and method: no node list of the file is needed.
-    const declared = [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].filter((f) => f.file === file);
+    // Only a declaration that names one of the package's small scalar structs can return a pointer
+    // to one: the text finds them before any signature is read from the tree. The package index
+    // already holds every function and method: no node list of the file is needed.
+    const mentioning = new Set<number>();
+    for (const name of smallScalarStructs(pkg))
+      for (const at of wordsBetween(file.source, name, 0, file.source.length)) {
+        const decl = file.topLevelAt(at);
+        if (decl) mentioning.add(decl.startIndex);
+      }
+    if (mentioning.size === 0) return;
+    const declared = [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].filter(
+      (f) => f.file === file && mentioning.has(f.node.startIndex),
+    );
     for (const type of ['function_declaration', 'method_declaration']) {
       for (const func of declared.filter((f) => f.node.type === type)) {
         const fn = func.node;
@@ -153,6 +165,15 @@ function keepsPointer(pkg: PackageIndex, file: GoFile, call: SyntaxNode): boolea
   return uses(call);
 }
 
+const smallStructsCache = new WeakMap<PackageIndex, string[]>();
+
+/** The names of the package's small scalar struct types (found once per package). */
+function smallScalarStructs(pkg: PackageIndex): string[] {
+  let names = smallStructsCache.get(pkg);
+  if (!names) smallStructsCache.set(pkg, (names = [...pkg.types.keys()].filter((name) => pkg.isSmallScalarStruct(name))));
+  return names;
+}
+
 /** For a function with the single result `*T` (T a plain type name), T. */
 function pointerResult(fn: SyntaxNode): string | undefined {
   let result = fn.childForFieldName('result');
@@ -194,7 +215,7 @@ function returnsOnlyLiterals(fn: SyntaxNode, typeName: string): boolean {
 }
 
 function describeFields(pkg: PackageIndex, typeName: string): string {
-  const type = typeFromNode(pkg.types.get(typeName)?.typeNode);
+  const type = pkg.declaredType(typeName) ?? UNKNOWN;
   const count = type.kind === 'struct' ? type.fields.length : 0;
   return count === 1 ? 'one scalar field' : `${['', '', 'two', 'three', 'four'][count] ?? String(count)} scalar fields`;
 }

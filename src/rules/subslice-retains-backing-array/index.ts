@@ -158,11 +158,14 @@ function prefilter(file: GoFile, pkg: PackageIndex): Prefilter {
   if (positions.length === 0) return { ranges, names };
   const bytesName = file.importName('bytes');
   const lines: Array<{ left: string[]; evidence: boolean; passed: string[] }> = [];
-  for (const decl of file.root.namedChildren) {
-    if (decl.type !== 'function_declaration' && decl.type !== 'method_declaration') continue;
+  const decls = new Set<SyntaxNode>();
+  for (const at of positions) {
+    const decl = file.topLevelAt(at);
+    if (decl?.type === 'function_declaration' || decl?.type === 'method_declaration') decls.add(decl);
+  }
+  for (const decl of decls) {
     const start = decl.startIndex;
     const end = decl.endIndex;
-    if (!positions.some((p) => p >= start && p < end)) continue;
     ranges.push([start, end]);
     const text = file.source.slice(start, end);
     const localConsts = new Set([...text.matchAll(/\bconst\s+([A-Za-z_]\w*)/g)].map((m) => m[1] ?? ''));
