@@ -79,6 +79,22 @@ export function referencesTo(scope: Scope, root: SyntaxNode, binding: Binding): 
 }
 
 /**
+ * The calls of the builtin `name` (`append`, `clear`, …) in `root` outside nested function
+ * literals, starting at or after `from`, in source order. Found by text, confirmed in the tree:
+ * the cost follows the mentions of the name, not the size of the function.
+ */
+export function builtinCallsIn(scope: Scope, root: SyntaxNode, name: string, from = root.startIndex): SyntaxNode[] {
+  const calls: SyntaxNode[] = [];
+  for (const at of wordsBetween(scope.file.source, name, Math.max(from, root.startIndex), root.endIndex, { notSelected: true })) {
+    const ident = root.namedDescendantForIndex(at, at + name.length);
+    const call = ident.parent;
+    if (ident.startIndex !== at || call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== ident.id) continue;
+    if (isBuiltin(scope, ident, name) && !insideFuncLiteral(call, root)) calls.push(call);
+  }
+  return calls;
+}
+
+/**
  * Where a name declared at `decl` can be referred to, as far as it lies within `root`: the innermost
  * block around the declaration (a Go variable is visible only to the end of its block), or `root`
  * when the declaration is outside it (a parameter, a package variable). Searching there instead of

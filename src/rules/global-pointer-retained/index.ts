@@ -110,7 +110,7 @@ function candidatesFor(pkg: PackageIndex, name: string): Candidate[] {
   const type = pkg.underlying(declaredType(pkg, v));
   const holdsPointer =
     type.kind === 'pointer' || ((type.kind === 'slice' || type.kind === 'map') && pkg.underlying(type.elem).kind === 'pointer');
-  if (!holdsPointer) return [];
+  if (!holdsPointer || !assignedInText(pkg, name)) return [];
   const candidates: Candidate[] = [];
   for (const ref of packageRefs(pkg, name)) {
     // Test files are not part of the program: their resets bound nothing, their assignments are not reported.
@@ -120,6 +120,16 @@ function candidatesFor(pkg: PackageIndex, name: string): Candidate[] {
     if (value) candidates.push({ name, assignment: { file: ref.file, node: value.assignment }, value: value.value });
   }
   return candidates;
+}
+
+/** What follows a variable that is assigned: `v = …`, `v, w = …` (`v, w := …` too: the tree tells them apart). */
+const ASSIGNED_AFTER = /^[ \t]*(?:,[^=\n]*)?=(?!=)/;
+
+/** Whether some mention of the variable in the package's text is followed by an assignment's `=` (a cheap filter before the tree). */
+function assignedInText(pkg: PackageIndex, name: string): boolean {
+  return pkg
+    .varMentions(name)
+    .some(({ file, index }) => ASSIGNED_AFTER.test(file.source.slice(index + name.length, index + name.length + 200)));
 }
 
 /** For `v = value` (also one pair of `a, v = x, value`), the assignment and the value. */

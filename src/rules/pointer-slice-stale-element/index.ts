@@ -16,10 +16,11 @@ import { defineRule } from '../define-rule.js';
 import { builtinVisible, isSimplePath, pathKey, stdImport, writtenOnce } from '../shared/residue.js';
 import {
   argumentsOf,
+  builtinCallsIn,
+  insideFuncLiteral,
   isBuiltin,
   normalizeText,
   referencesTo,
-  sameBinding,
   someInSameFunction,
   unparen,
   walk,
@@ -177,13 +178,9 @@ const CALL: LifetimeEvidence = { lifetime: 'call', why: 'dies with the call' };
 function returnedLocal(scope: Scope, ident: SyntaxNode, binding: Binding): boolean {
   const body = enclosingFunction(ident)?.childForFieldName('body');
   if (!body) return false;
-  return someInSameFunction(
-    body,
-    (node) =>
-      node.type === 'return_statement' &&
-      (node.namedChildren[0]?.namedChildren ?? []).some(
-        (r) => r.type === 'identifier' && r.text === binding.name && sameBinding(scope.resolveIdent(r), binding),
-      ),
+  // `return …, s, …` in the function itself (not in a function literal inside it).
+  return referencesTo(scope, body, binding).some(
+    (ref) => ref.parent?.type === 'expression_list' && ref.parent.parent?.type === 'return_statement' && !insideFuncLiteral(ref, body),
   );
 }
 
@@ -668,10 +665,8 @@ function putBack(scope: Scope, statement: SyntaxNode, shape: Shape): boolean {
   }
   const body = enclosingFunction(statement)?.childForFieldName('body');
   if (!taken || !body) return false;
-  return someInSameFunction(body, (node) => {
-    if (node.startIndex < statement.endIndex || node.type !== 'call_expression') return false;
-    if (!isBuiltin(scope, node.childForFieldName('function'), 'append')) return false;
-    const args = argumentsOf(node);
+  return builtinCallsIn(scope, body, 'append', statement.endIndex).some((call) => {
+    const args = argumentsOf(call);
     return pathKey(args[0]) === shape.key && args.slice(1).some((a) => unparen(a)?.text === taken);
   });
 }
