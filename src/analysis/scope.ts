@@ -195,8 +195,9 @@ export class Scope {
         const list = this.statementsOf(parent);
         let last = -1;
         for (let m = mentions.length - 1; m >= 0; m--) {
-          const i = indexContaining(list, mentions[m] ?? 0);
-          if (i < 0 || i === last) continue;
+          const mention = mentions[m] ?? 0;
+          const i = indexContaining(list, mention);
+          if (i < 0 || i === last || !mayBeDeclaredAt(this.file.source, list.starts[i] ?? 0, mention)) continue;
           last = i;
           const statement = list.nodes[i];
           const found = statement ? declaredByStatement(statement, name, list.func) : undefined;
@@ -407,6 +408,17 @@ export class Scope {
     if (t.kind !== 'struct') return undefined;
     return t.fields.find((f) => f.name === name)?.type;
   }
+}
+
+/**
+ * Whether a mention of a name in a statement starting at `statementStart` can be a name the
+ * statement declares: declared names (`a, b :=`, `var a, b T`, `const a =`) come before any `=` of
+ * their line. A mention after one (`ch := make(chan int)` for make) is a use, and the statement is
+ * not read from the tree: a function of many `x := make(…)` lines stays linear (issue #15).
+ */
+function mayBeDeclaredAt(source: string, statementStart: number, mention: number): boolean {
+  const from = Math.max(statementStart, source.lastIndexOf('\n', mention) + 1);
+  return !source.slice(from, mention).includes('=');
 }
 
 function hasToken(node: SyntaxNode, token: string): boolean {
