@@ -17,7 +17,7 @@
 import type { SyntaxNode, Tree } from './parser.js';
 import { walkSameFunction } from './syntax.js';
 
-/** A way out of a function that {@link exitsWithout} found uncovered. */
+/** A way out of a function that {@link firstExitWithout} found uncovered. */
 export interface UncoveredExit {
   /** The return statement, or the function body when control falls off its end. */
   readonly node: SyntaxNode;
@@ -56,17 +56,29 @@ function returnPlacesOf(func: SyntaxNode): readonly Place[] {
   return places;
 }
 
+/** Options of {@link firstExitWithout}. */
+export interface ExitSearch {
+  /** Only `return` statements count: falling off the end of the body is not looked at. */
+  readonly returnsOnly?: boolean;
+}
+
 /**
- * exitsWithout lists the ways out of `func` reachable from `start` (a statement of it, or the
- * function's entry when null) that no
- * node of `covers` precedes: its `return` statements after `start` that are not in a branch
- * alternative to it, and falling off the end of the body when that can follow `start`. A covering
- * node covers a return when it comes between them and does not sit in a branch alternative to the
- * return's own; a return containing a covering node (`return <-ch`) is covered.
+ * firstExitWithout finds the first way out of `func` reachable from `start` (a statement of it, or
+ * the function's entry when null) that no node of `covers` precedes: its `return` statements after
+ * `start` that are not in a branch alternative to it, in source order, then falling off the end of
+ * the body when that can follow `start`. A covering node covers a return when it comes between
+ * them and does not sit in a branch alternative to the return's own; a return containing a
+ * covering node (`return <-ch`) is covered. The search stops at the first uncovered exit: every
+ * rule reports one, and in a function of many candidates the later returns are not looked at.
  */
-export function exitsWithout(func: SyntaxNode, start: SyntaxNode | null, covers: readonly SyntaxNode[]): UncoveredExit[] {
+export function firstExitWithout(
+  func: SyntaxNode,
+  start: SyntaxNode | null,
+  covers: readonly SyntaxNode[],
+  search: ExitSearch = {},
+): UncoveredExit | undefined {
   const body = func.childForFieldName('body');
-  if (!body) return [];
+  if (!body) return undefined;
   // From the function's entry when no start is given: every return can follow it.
   const from = placeOf(start ?? body);
   const after = start ? from.end : from.start;
@@ -74,14 +86,13 @@ export function exitsWithout(func: SyntaxNode, start: SyntaxNode | null, covers:
     .map(placeOf)
     .filter((c) => c.start >= after)
     .sort((a, b) => a.start - b.start);
-  const exits: UncoveredExit[] = [];
   for (const ret of returnPlacesOf(func)) {
     if (ret.start < after || (start && !reachableFrom(from, ret))) continue;
     const covered = sorted.some((c) => holds(ret, c) || (c.start < ret.start && precedes(c, ret) && coversPast(c, ret, from, sorted)));
-    if (!covered) exits.push({ node: ret.node, kind: 'return' });
+    if (!covered) return { node: ret.node, kind: 'return' };
   }
-  if (sorted.length === 0 && fallsOffEnd(body) && (!start || endReachableFrom(start, body))) exits.push({ node: body, kind: 'end' });
-  return exits;
+  if (search.returnsOnly || sorted.length > 0 || !fallsOffEnd(body) || (start && !endReachableFrom(start, body))) return undefined;
+  return { node: body, kind: 'end' };
 }
 
 /** Whether `outer` spans `inner`. */

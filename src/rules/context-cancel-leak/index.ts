@@ -5,7 +5,7 @@ import type { Fix } from '../../model.js';
 import { insertLineAfterStatement, replaceNode } from '../../fix/edits.js';
 import { defineRule } from '../define-rule.js';
 import { fieldRefs } from '../../analysis/fields.js';
-import { exitsWithout } from '../../analysis/flow.js';
+import { firstExitWithout } from '../../analysis/flow.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import { insideFuncLiteral, loopsBetween, referencesTo, unparen } from '../../analysis/syntax.js';
 
@@ -96,7 +96,7 @@ export default defineRule({
         });
         continue;
       }
-      const exit = exitsWithout(func, statement, calls).find((e) => e.kind === 'return');
+      const exit = firstExitWithout(func, statement, calls, { returnsOnly: true });
       if (!exit) continue;
       report({
         node: call,

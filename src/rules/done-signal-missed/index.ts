@@ -1,5 +1,5 @@
 import { calledFunction, isGuardedSend, parameterUse } from '../../analysis/channels.js';
-import { exitsWithout } from '../../analysis/flow.js';
+import { firstExitWithout } from '../../analysis/flow.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
@@ -65,7 +65,7 @@ export default defineRule({
         report({ node: wait, messageId: 'never', data: { chan: binding.name, go: goLine }, confidence });
         continue;
       }
-      const exit = exitsWithout(signaller.func, null, signaller.signals)[0];
+      const exit = firstExitWithout(signaller.func, null, signaller.signals);
       if (!exit || reportedFirst(scope, signaller, exit.node, wait)) continue;
       const where = `${signaller.file === file ? '' : `${signaller.file.path.split('/').pop() ?? ''}:`}${exit.kind === 'end' ? 'the end of its body, line ' : 'line '}${signaller.file.line(exit.kind === 'end' ? lastLine(exit.node) : exit.node)}`;
       report({ node: wait, messageId: 'skipped', data: { chan: binding.name, go: goLine, exit: where }, confidence });

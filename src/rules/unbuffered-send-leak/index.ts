@@ -1,5 +1,5 @@
 import { calledFunction, parameterUse } from '../../analysis/channels.js';
-import { exitsWithout, inAlternatives } from '../../analysis/flow.js';
+import { firstExitWithout, inAlternatives } from '../../analysis/flow.js';
 import { frequencyModel, isLifecycleName } from '../../analysis/frequency.js';
 import type { GoFile } from '../../analysis/go-file.js';
 import type { Confidence, Fix } from '../../model.js';
@@ -90,7 +90,7 @@ export default defineRule({
       if (use.escapes || use.senders.length === 0) continue;
       const firstGo = use.senders[0]?.go;
       if (!firstGo) continue;
-      const exit = exitsWithout(func, firstGo, use.receives)[0];
+      const exit = firstExitWithout(func, firstGo, use.receives);
       if (!exit) continue;
       const count = sendCount(use.senders, func, call);
       if (capacity > 0 && count !== undefined && count <= capacity) continue;
