@@ -28,23 +28,42 @@ const send = (message: WorkerMessage): void => {
   process.send?.(message);
 };
 
-if (process.send) {
-  process.on('message', (task: WorkerTask) => {
-    try {
-      if (task.kind === 'match') {
-        send({ id: task.id, type: 'matched', matched: matchExcluded(task.patterns, task.paths) });
-        return;
-      }
-      const result = analyze(task.files, RULES, {
-        knownRuleIds: RULE_IDS,
-        ...task.options,
-        onProgress: (path) => send({ id: task.id, type: 'progress', path }),
-      });
-      send({ id: task.id, type: 'done', result });
-    } catch (error) {
-      send({ id: task.id, type: 'failed', error: error instanceof Error ? error.message : String(error) });
+/** Above this resident size the worker collects garbage before its next task (the pool starts it with --expose-gc). */
+const COLLECT_ABOVE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Frees what earlier tasks left behind before the next one. A syntax tree lives in native memory
+ * that V8 does not see: it is freed by a finalizer when its JavaScript object is collected, and
+ * Node runs those finalizers only when the event loop turns. Without this, the trees of earlier
+ * slices could still be held when a large package is parsed, and the worker's peak grew with
+ * whatever garbage happened to be left (issue #15: stdlib peaks from 330 to 490 MiB run to run).
+ */
+function releaseEarlierTrees(): Promise<void> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect || process.memoryUsage.rss() < COLLECT_ABOVE_BYTES) return Promise.resolve();
+  collect();
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function handle(task: WorkerTask): void {
+  try {
+    if (task.kind === 'match') {
+      send({ id: task.id, type: 'matched', matched: matchExcluded(task.patterns, task.paths) });
+      return;
     }
-  });
+    const result = analyze(task.files, RULES, {
+      knownRuleIds: RULE_IDS,
+      ...task.options,
+      onProgress: (path) => send({ id: task.id, type: 'progress', path }),
+    });
+    send({ id: task.id, type: 'done', result });
+  } catch (error) {
+    send({ id: task.id, type: 'failed', error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+if (process.send) {
+  process.on('message', (task: WorkerTask) => void releaseEarlierTrees().then(() => handle(task)));
   // The pool closing its end of the channel means this process is no longer needed.
   process.on('disconnect', () => process.exit(0));
 }

@@ -319,7 +319,8 @@ export class AnalysisPool {
     const worker = fork(fileURLToPath(WORKER_URL), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [],
+      // gc() lets the worker free earlier slices' syntax trees before the next (pool-worker.ts).
+      execArgv: ['--expose-gc'],
     });
     worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     worker.on('error', (error) => this.onCrash(slot, worker, error));
