@@ -1,4 +1,5 @@
 import { errorRanges, type SyntaxNode, type Tree } from './parser.js';
+import { wordsBetween } from './words.js';
 
 /** A position as 1-based line and 1-based column (UTF-16 code units). */
 export interface LineColumn {
@@ -93,6 +94,19 @@ export class GoFile {
   /** The top-level node (a declaration, usually) that contains an offset. */
   topLevelAt(offset: number): SyntaxNode | undefined {
     return this.topLevel.nodes[indexContaining(this.topLevel, offset)];
+  }
+
+  /**
+   * The start offsets of the top-level declarations whose text has `word` as a whole word (in code,
+   * comments or strings alike): a text filter that names the declarations worth reading from the tree.
+   */
+  declarationsMentioning(word: string): Set<number> {
+    const starts = new Set<number>();
+    for (const at of wordsBetween(this.source, word, 0, this.source.length)) {
+      const i = indexContaining(this.topLevel, at);
+      if (i >= 0) starts.add(this.topLevel.starts[i] ?? -1);
+    }
+    return starts;
   }
 
   /** All nodes of a type that was requested when the file was built, in source order. */

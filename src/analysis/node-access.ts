@@ -3,7 +3,7 @@
  * `id` and `parent`. In node-tree-sitter (0.25) each is a call into the native binding that first
  * copies the node into a transfer buffer; together they were a fifth of the analysis.
  *
- * All three can be answered from what the JavaScript node object already holds:
+ * The first three can be answered from what the JavaScript node object already holds:
  * - The binding makes a node's object from the class it keeps for the node's symbol id and means
  *   to store the type name on each class's prototype, but that assignment is silently dropped
  *   (the base class defines `type` as a getter). Here every symbol gets a class of its own, and the
@@ -13,6 +13,8 @@
  *   node id as two 32-bit halves, low first, then the node's context, whose first number is its
  *   start byte. The native getters return `id` as that pointer as a number and `startIndex` as
  *   the start byte / 2 (the parser reads UTF-16).
+ *
+ * The parent is still the binding's answer, remembered per tree (see {@link rememberParents}).
  *
  * The layout is the binding's, not a public interface, so {@link speedUpNodeAccess} checks every
  * node of a sample tree against the native getters before it installs anything, and installs
@@ -60,14 +62,14 @@ export function speedUpNodeAccess(parserBase: NodeClass, language: unknown, pars
       return (this[2] ?? 0) / 2;
     },
   });
-  const nativeParent = Object.getOwnPropertyDescriptor(parserBase.prototype, 'parent')?.get;
-  if (nativeParent) rememberParents(parserBase.prototype as object, nativeParent);
   Object.defineProperty(parserBase.prototype, 'id', {
     configurable: true,
     get(this: MarshalledNode): number {
       return (this[1] ?? 0) * 0x1_0000_0000 + (this[0] ?? 0);
     },
   });
+  const nativeParent = Object.getOwnPropertyDescriptor(parserBase.prototype, 'parent')?.get;
+  if (nativeParent) rememberParents(parserBase.prototype as object, nativeParent);
   return true;
 }
 

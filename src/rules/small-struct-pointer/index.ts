@@ -4,7 +4,6 @@ import type { PackageFunc, PackageIndex } from '../../analysis/package-index.js'
 import { receiverOf } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { UNKNOWN } from '../../analysis/types.js';
-import { wordsBetween } from '../../analysis/words.js';
 import { defineRule } from '../define-rule.js';
 import { isTestFile } from '../shared/globals.js';
 import { argumentsOf, referencesTo, unparen, walkSameFunction } from '../../analysis/syntax.js';
@@ -52,12 +51,7 @@ export default defineRule({
     // Only a declaration that names one of the package's small scalar structs can return a pointer
     // to one: the text finds them before any signature is read from the tree. The package index
     // already holds every function and method: no node list of the file is needed.
-    const mentioning = new Set<number>();
-    for (const name of smallScalarStructs(pkg))
-      for (const at of wordsBetween(file.source, name, 0, file.source.length)) {
-        const decl = file.topLevelAt(at);
-        if (decl) mentioning.add(decl.startIndex);
-      }
+    const mentioning = new Set(smallScalarStructs(pkg).flatMap((name) => [...file.declarationsMentioning(name)]));
     if (mentioning.size === 0) return;
     const declared = [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()].filter(
       (f) => f.file === file && mentioning.has(f.node.startIndex),

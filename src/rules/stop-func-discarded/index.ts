@@ -7,7 +7,6 @@ import type { Scope } from '../../analysis/scope.js';
 import { isTestCode } from '../../analysis/test-code.js';
 import { typeFromNode } from '../../analysis/types.js';
 import { someInSameFunction, unparen, walk, walkSameFunction } from '../../analysis/syntax.js';
-import { wordsBetween } from '../../analysis/words.js';
 import { defineRule } from '../define-rule.js';
 
 const CANCELLABLE = ['WithCancel', 'WithTimeout', 'WithDeadline', 'WithCancelCause', 'WithTimeoutCause', 'WithDeadlineCause'];
@@ -71,16 +70,9 @@ function stopperNames(pkg: PackageIndex): Set<string> {
     names = new Set();
     // Only a declaration whose text has the word `go` can start a goroutine: the text finds them
     // before any function's signature is read from the tree.
-    const starting = new Map<GoFile, Set<number>>();
-    for (const file of pkg.files) {
-      if (file.path.endsWith('_test.go')) continue;
-      const starts = new Set<number>();
-      for (const at of wordsBetween(file.source, 'go', 0, file.source.length)) {
-        const decl = file.topLevelAt(at);
-        if (decl) starts.add(decl.startIndex);
-      }
-      starting.set(file, starts);
-    }
+    const starting = new Map(
+      pkg.files.filter((file) => !file.path.endsWith('_test.go')).map((file) => [file, file.declarationsMentioning('go')]),
+    );
     for (const func of [...pkg.funcs.values(), ...[...pkg.methods.values()].flat()]) {
       if (starting.get(func.file)?.has(func.node.startIndex) && returnsStopFor(pkg, func, -1)) names.add(func.name);
     }
