@@ -86,13 +86,55 @@ export function firstExitWithout(
     .map(placeOf)
     .filter((c) => c.start >= after)
     .sort((a, b) => a.start - b.start);
-  for (const ret of returnPlacesOf(func)) {
-    if (ret.start < after || (start && !reachableFrom(from, ret))) continue;
+  // Every return after an unconditional covering node is covered: the search ends there.
+  const coveredFrom = sorted.find((c) => unconditional(c, body))?.start ?? Infinity;
+  const returns = returnPlacesOf(func);
+  for (let i = firstAtOrAfter(returns, after); i < returns.length; i++) {
+    const ret = returns[i] as Place;
+    if (ret.start > coveredFrom) break;
+    if (start && !reachableFrom(from, ret)) continue;
     const covered = sorted.some((c) => holds(ret, c) || (c.start < ret.start && precedes(c, ret) && coversPast(c, ret, from, sorted)));
     if (!covered) return { node: ret.node, kind: 'return' };
   }
   if (search.returnsOnly || sorted.length > 0 || !fallsOffEnd(body) || (start && !endReachableFrom(start, body))) return undefined;
   return { node: body, kind: 'end' };
+}
+
+/** The index of the first place (in source order) that starts at or after `offset` (a binary search). */
+function firstAtOrAfter(places: readonly Place[], offset: number): number {
+  let low = 0;
+  let high = places.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((places[mid] as Place).start < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Where a covering node stops covering what follows it: a branch, a case, a loop, a function literal. */
+const CONDITIONAL = new Set([
+  ...BRANCHING,
+  ...ALTERNATIVES,
+  'for_statement',
+  'range_clause',
+  'func_literal',
+  'defer_statement',
+  'go_statement',
+]);
+
+/**
+ * Whether a covering node covers every return after it: nothing between it and the function body
+ * is conditional, so no return after it is in a branch alternative to it and none of the exceptions
+ * of {@link coversPast} (a loop's range, a case of a select) applies.
+ */
+function unconditional(cover: Place, body: SyntaxNode): boolean {
+  if (cover.type === 'range_clause') return false;
+  for (const place of chainOf(cover.node).slice(1)) {
+    if (place.id === body.id) return true;
+    if (CONDITIONAL.has(place.type)) return false;
+  }
+  return false;
 }
 
 /** Whether `outer` spans `inner`. */
