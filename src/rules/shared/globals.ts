@@ -3,7 +3,7 @@
  * package, locals that shadow the global left out), "does this code run only once", and the type a
  * package-level variable was declared with.
  */
-import type { GoFile } from '../../analysis/go-file.js';
+import { indexContaining, type GoFile } from '../../analysis/go-file.js';
 import type { PackageIndex, PackageVar } from '../../analysis/package-index.js';
 import type { SyntaxNode } from '../../analysis/parser.js';
 import { enclosingDeclaration, enclosingFunction, type Scope } from '../../analysis/scope.js';
@@ -41,13 +41,6 @@ export function packageRefs(pkg: PackageIndex, name: string): PackageRef[] {
   return refs;
 }
 
-/** The names declared anywhere inside one top-level declaration of a file. */
-interface DeclaredNames {
-  readonly start: number;
-  readonly end: number;
-  readonly names: Set<string>;
-}
-
 const DECLARING = [
   'short_var_declaration',
   'var_spec',
@@ -58,7 +51,8 @@ const DECLARING = [
   'receive_statement',
   'type_switch_statement',
 ];
-const declaredNames = new WeakMap<GoFile, DeclaredNames[]>();
+/** Per file, the names declared anywhere inside each top-level declaration (parallel to `file.topLevel`). */
+const declaredNames = new WeakMap<GoFile, Array<Set<string>>>();
 const directChecks = new WeakMap<GoFile, number>();
 /** Shadowing checks a file gets one by one before the table of its declared names pays off. */
 const DIRECT_CHECKS = 32;
@@ -76,30 +70,15 @@ export function mayBeShadowed(file: GoFile, ident: SyntaxNode): boolean {
     const checks = (directChecks.get(file) ?? 0) + 1;
     directChecks.set(file, checks);
     if (checks <= DIRECT_CHECKS) return true;
-    const { starts, ends } = file.topLevel;
-    decls = starts.map((start, i) => ({ start, end: ends[i] ?? start, names: new Set<string>() }));
+    decls = file.topLevel.nodes.map(() => new Set<string>());
     for (const node of file.root.descendantsOfType(DECLARING)) {
-      const owner = findDecl(decls, node.startIndex);
-      if (owner) for (const name of namesDeclaredBy(node)) owner.names.add(name);
+      const owner = decls[indexContaining(file.topLevel, node.startIndex)];
+      if (owner) for (const name of namesDeclaredBy(node)) owner.add(name);
     }
     declaredNames.set(file, decls);
   }
-  const owner = findDecl(decls, ident.startIndex);
-  return !owner || owner.names.has(ident.text);
-}
-
-function findDecl(decls: readonly DeclaredNames[], index: number): DeclaredNames | undefined {
-  let lo = 0;
-  let hi = decls.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const d = decls[mid];
-    if (!d) return undefined;
-    if (index < d.start) hi = mid - 1;
-    else if (index >= d.end) lo = mid + 1;
-    else return d;
-  }
-  return undefined;
+  const owner = decls[indexContaining(file.topLevel, ident.startIndex)];
+  return !owner || owner.has(ident.text);
 }
 
 /** The names a declaring node may introduce (an over-approximation: `=` range clauses count too). */
