@@ -18,14 +18,19 @@ function setUp(body: string): { func: SyntaxNode; start: SyntaxNode; cancels: Sy
   return { func, start: start ?? assert.fail('no start'), cancels, line: (node) => node.startPosition.row + 1 };
 }
 
+/** The line of the first uncovered exit from the `ctx, cancel :=` statement, which must be a return. */
+function uncoveredReturnLine(body: string): number {
+  const { func, start, cancels, line } = setUp(body);
+  const exit = firstExitWithout(func, start, cancels);
+  assert.equal(exit?.kind, 'return');
+  return line(exit.node);
+}
+
 describe('firstExitWithout', () => {
   it('finds the first return no covering node precedes', () => {
-    const { func, start, cancels, line } = setUp(
-      '\tctx, cancel := context.WithCancel(parent)\n\tif err := use(ctx); err != nil {\n\t\treturn err\n\t}\n\tcancel()\n\treturn nil\n',
-    );
-    const exit = firstExitWithout(func, start, cancels);
-    assert.equal(exit?.kind, 'return');
-    assert.equal(line(exit.node), 6);
+    const body =
+      '\tctx, cancel := context.WithCancel(parent)\n\tif err := use(ctx); err != nil {\n\t\treturn err\n\t}\n\tcancel()\n\treturn nil\n';
+    assert.equal(uncoveredReturnLine(body), 6);
   });
 
   it('counts every return after an unconditional covering node as covered, however many follow', () => {
@@ -35,12 +40,9 @@ describe('firstExitWithout', () => {
   });
 
   it('does not let a covering node in one case of a select cover the returns after it', () => {
-    const { func, start, cancels, line } = setUp(
-      '\tctx, cancel := context.WithCancel(parent)\n\tselect {\n\tcase <-ctx.Done():\n\t\tcancel()\n\tdefault:\n\t}\n\treturn nil\n',
-    );
-    const exit = firstExitWithout(func, start, cancels);
-    assert.equal(exit?.kind, 'return');
-    assert.equal(line(exit.node), 10);
+    const body =
+      '\tctx, cancel := context.WithCancel(parent)\n\tselect {\n\tcase <-ctx.Done():\n\t\tcancel()\n\tdefault:\n\t}\n\treturn nil\n';
+    assert.equal(uncoveredReturnLine(body), 10);
   });
 
   it('reports falling off the end only when nothing covers and returns are not all that is asked for', () => {
